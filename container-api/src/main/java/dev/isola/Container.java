@@ -1,0 +1,165 @@
+package dev.isola;
+
+import dev.isola.spi.ContainerRuntimeProvider;
+import dev.isola.spi.RunningContainer;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A running (or ended) container. Start one with {@code Container.builder()….start()}, read its
+ * output, wait for it, and close it: {@link #close()} kills whatever still runs in it and
+ * releases everything it held.
+ *
+ * <pre>{@code
+ * try (Container c = Container.builder().rootfs(rootfs).command("sh", "-c", "echo hi").start()) {
+ *   ExitStatus status = c.waitFor();
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe.
+ */
+public final class Container implements AutoCloseable {
+  private final ContainerSpec spec;
+  private final RunningContainer running;
+
+  private Container(ContainerSpec spec, RunningContainer running) {
+    this.spec = spec;
+    this.running = running;
+  }
+
+  public static ContainerSpec.Builder builder() {
+    return new ContainerSpec.Builder();
+  }
+
+  /**
+   * Starts a container and returns once its command runs.
+   *
+   * @throws ContainerStartException if a setup step failed (the message names it)
+   * @throws UnsupportedFeatureException if the host or runtime cannot do what the spec asks
+   */
+  public static Container start(ContainerSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    return new Container(spec, Runtime.PROVIDER.start(spec));
+  }
+
+  public ContainerSpec spec() {
+    return spec;
+  }
+
+  /** The host's process id of the container's first process (its pid 1). */
+  public long pid() {
+    return running.pid();
+  }
+
+  /** The command's standard input when it is a {@link Stdio#pipe()}; else a closed stream. */
+  public OutputStream stdin() {
+    return running.stdin();
+  }
+
+  /** The command's standard output when it is a {@link Stdio#pipe()}; else an empty stream. */
+  public InputStream stdout() {
+    return running.stdout();
+  }
+
+  /** The command's standard error when it is a {@link Stdio#pipe()}; else an empty stream. */
+  public InputStream stderr() {
+    return running.stderr();
+  }
+
+  /** Waits for the container to end. */
+  public ExitStatus waitFor() throws InterruptedException {
+    try {
+      return running.exit().get();
+    } catch (ExecutionException e) {
+      throw new ContainerException("supervising the container failed", e.getCause());
+    }
+  }
+
+  /** Waits at most {@code timeout} for the container to end; empty if it still runs. */
+  public Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException {
+    try {
+      return Optional.of(running.exit().get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS));
+    } catch (TimeoutException e) {
+      return Optional.empty();
+    } catch (ExecutionException e) {
+      throw new ContainerException("supervising the container failed", e.getCause());
+    }
+  }
+
+  /** Completes when the container has ended; completing the returned future changes nothing. */
+  public CompletableFuture<ExitStatus> onExit() {
+    return running.exit().copy();
+  }
+
+  public boolean isAlive() {
+    return !running.exit().isDone();
+  }
+
+  /**
+   * Sends {@code signal} to the container's command (through its init, when it has one). Does
+   * nothing once the container has ended.
+   */
+  public void kill(Signal signal) {
+    running.kill(Objects.requireNonNull(signal, "signal"));
+  }
+
+  /** Kills whatever still runs in the container, waits for its end, and releases everything. */
+  @Override
+  public void close() {
+    running.close();
+  }
+
+  @Override
+  public String toString() {
+    return "Container{pid=" + pid() + ", " + (isAlive() ? "running" : "ended") + ", " + spec.command() + "}";
+  }
+
+  /** The runtime, found once. */
+  private static final class Runtime {
+    static final ContainerRuntimeProvider PROVIDER = find();
+
+    private static ContainerRuntimeProvider find() {
+      List<String> reasons = new ArrayList<>();
+      for (ContainerRuntimeProvider provider : ServiceLoader.load(ContainerRuntimeProvider.class, Container.class.getClassLoader())) {
+        Optional<String> reason = provider.unavailableReason();
+        if (reason.isEmpty()) {
+          return provider;
+        }
+        reasons.add(provider.getClass().getName() + ": " + reason.get());
+      }
+      String why = reasons.isEmpty()
+          ? "no container runtime on the class path; add the artifact dev.isola:container-linux (runs on Linux)"
+          : String.join("; ", reasons);
+      return new Unavailable(why);
+    }
+  }
+
+  /** Stands in when no runtime is usable, so that every start names the reason. */
+  private static final class Unavailable implements ContainerRuntimeProvider {
+    private final String reason;
+
+    Unavailable(String reason) {
+      this.reason = reason;
+    }
+
+    @Override
+    public Optional<String> unavailableReason() {
+      return Optional.of(reason);
+    }
+
+    @Override
+    public RunningContainer start(ContainerSpec spec) {
+      throw new UnsupportedFeatureException("starting a container", reason);
+    }
+  }
+}

@@ -1,0 +1,371 @@
+package dev.isola;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * An immutable description of a container: what to run, in which root, with which namespaces,
+ * mounts and streams. Build one with {@link Container#builder()}; {@link Builder#build()} checks
+ * every value and names the bad one. Host state (does the rootfs exist?) is checked by {@link
+ * Container#start(ContainerSpec)}.
+ */
+public final class ContainerSpec {
+  /** The {@code PATH} every container starts with, unless the caller sets another. */
+  public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  /** The hostname of a container with a new UTS namespace, unless the caller sets another. */
+  public static final String DEFAULT_HOSTNAME = "isola";
+
+  private static final Pattern HOSTNAME_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
+  private static final Set<String> RESERVED_TARGETS = Set.of("/proc", "/dev");
+
+  private final @Nullable Path rootfs;
+  private final boolean readOnlyRootfs;
+  private final List<String> command;
+  private final Map<String, String> env;
+  private final String workingDirectory;
+  private final @Nullable String hostname;
+  private final List<Mount> mounts;
+  private final Set<Namespace> namespaces;
+  private final IdMapping idMapping;
+  private final Stdio stdin;
+  private final Stdio stdout;
+  private final Stdio stderr;
+  private final boolean init;
+
+  private ContainerSpec(Builder b) {
+    this.rootfs = b.rootfs;
+    this.readOnlyRootfs = b.readOnlyRootfs;
+    this.command = List.copyOf(b.command);
+    this.env = Collections.unmodifiableMap(new LinkedHashMap<>(b.env));
+    this.workingDirectory = b.workingDirectory;
+    this.hostname = b.hostname;
+    this.mounts = List.copyOf(b.mounts);
+    this.namespaces = Collections.unmodifiableSet(EnumSet.copyOf(b.namespaces));
+    this.idMapping = b.idMapping;
+    this.stdin = b.stdin;
+    this.stdout = b.stdout;
+    this.stderr = b.stderr;
+    this.init = b.init;
+  }
+
+  /**
+   * The host directory that becomes the container's root; empty means a read-only view of the
+   * host's {@code /usr}, {@code /bin}, {@code /sbin}, {@code /lib*} and a few files of {@code
+   * /etc} on a fresh tmpfs.
+   */
+  public Optional<Path> rootfs() {
+    return Optional.ofNullable(rootfs);
+  }
+
+  /** Whether the root is mounted read-only (the default). */
+  public boolean readOnlyRootfs() {
+    return readOnlyRootfs;
+  }
+
+  /** The program and its arguments; the program is looked up in the container's {@code PATH}. */
+  public List<String> command() {
+    return command;
+  }
+
+  /** The whole environment of the process, in insertion order. */
+  public Map<String, String> env() {
+    return env;
+  }
+
+  public String workingDirectory() {
+    return workingDirectory;
+  }
+
+  /** The hostname; {@value #DEFAULT_HOSTNAME} unless set, empty when the UTS namespace is shared. */
+  public Optional<String> hostname() {
+    return namespaces.contains(Namespace.UTS)
+        ? Optional.of(hostname == null ? DEFAULT_HOSTNAME : hostname) : Optional.empty();
+  }
+
+  /** Mounts on top of the root, applied in this order. */
+  public List<Mount> mounts() {
+    return mounts;
+  }
+
+  /** The namespaces the container gets new; the others are the host's. */
+  public Set<Namespace> namespaces() {
+    return namespaces;
+  }
+
+  public IdMapping idMapping() {
+    return idMapping;
+  }
+
+  public Stdio stdin() {
+    return stdin;
+  }
+
+  public Stdio stdout() {
+    return stdout;
+  }
+
+  public Stdio stderr() {
+    return stderr;
+  }
+
+  /**
+   * Whether a minimal init runs as the container's pid 1 (the default): it reaps orphans, passes
+   * on every signal sent with {@link Container#kill(Signal)} to the command, and ends the
+   * container when the command ends. Without it the command is pid 1 itself, and the kernel
+   * drops every signal that it has no handler for except {@code KILL} and {@code STOP}.
+   */
+  public boolean init() {
+    return init;
+  }
+
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  @Override
+  public boolean equals(@Nullable Object o) {
+    if (!(o instanceof ContainerSpec)) {
+      return false;
+    }
+    ContainerSpec s = (ContainerSpec) o;
+    return Objects.equals(rootfs, s.rootfs) && readOnlyRootfs == s.readOnlyRootfs
+        && command.equals(s.command) && env.equals(s.env)
+        && workingDirectory.equals(s.workingDirectory) && Objects.equals(hostname, s.hostname)
+        && mounts.equals(s.mounts) && namespaces.equals(s.namespaces)
+        && idMapping.equals(s.idMapping) && stdin.equals(s.stdin) && stdout.equals(s.stdout)
+        && stderr.equals(s.stderr) && init == s.init;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(rootfs, readOnlyRootfs, command, env, workingDirectory, hostname, mounts,
+        namespaces, idMapping, stdin, stdout, stderr, init);
+  }
+
+  @Override
+  public String toString() {
+    return "ContainerSpec{command=" + command
+        + ", rootfs=" + (rootfs == null ? "<host view>" : rootfs) + (readOnlyRootfs ? " (read-only)" : " (writable)")
+        + ", workingDirectory=" + workingDirectory
+        + ", hostname=" + hostname().orElse("<host>")
+        + ", env=" + env
+        + ", mounts=" + mounts
+        + ", namespaces=" + namespaces
+        + ", idMapping=" + idMapping
+        + ", stdin=" + stdin + ", stdout=" + stdout + ", stderr=" + stderr
+        + ", init=" + init + "}";
+  }
+
+  /** Builds a {@link ContainerSpec}. Not thread-safe. */
+  public static final class Builder {
+    private @Nullable Path rootfs;
+    private boolean readOnlyRootfs = true;
+    private List<String> command = List.of();
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private String workingDirectory = "/";
+    private @Nullable String hostname;
+    private final List<Mount> mounts = new ArrayList<>();
+    private final EnumSet<Namespace> namespaces = EnumSet.allOf(Namespace.class);
+    private IdMapping idMapping = IdMapping.automatic();
+    private Stdio stdin = Stdio.pipe();
+    private Stdio stdout = Stdio.pipe();
+    private Stdio stderr = Stdio.pipe();
+    private boolean init = true;
+
+    Builder() {
+      env.put("PATH", DEFAULT_PATH);
+    }
+
+    private Builder(ContainerSpec spec) {
+      rootfs = spec.rootfs;
+      readOnlyRootfs = spec.readOnlyRootfs;
+      command = spec.command;
+      env.putAll(spec.env);
+      workingDirectory = spec.workingDirectory;
+      hostname = spec.hostname;
+      mounts.addAll(spec.mounts);
+      namespaces.clear();
+      namespaces.addAll(spec.namespaces);
+      idMapping = spec.idMapping;
+      stdin = spec.stdin;
+      stdout = spec.stdout;
+      stderr = spec.stderr;
+      init = spec.init;
+    }
+
+    /** The host directory that becomes the container's root; must be an absolute path. */
+    public Builder rootfs(Path rootfs) {
+      Objects.requireNonNull(rootfs, "rootfs");
+      if (!rootfs.isAbsolute()) {
+        throw new IllegalArgumentException("rootfs must be an absolute path: " + rootfs);
+      }
+      this.rootfs = rootfs.normalize();
+      return this;
+    }
+
+    /** Whether the root is mounted read-only; {@code true} by default. */
+    public Builder readOnlyRootfs(boolean readOnly) {
+      this.readOnlyRootfs = readOnly;
+      return this;
+    }
+
+    public Builder command(String... argv) {
+      return command(Arrays.asList(argv));
+    }
+
+    public Builder command(List<String> argv) {
+      Objects.requireNonNull(argv, "command");
+      for (String arg : argv) {
+        Objects.requireNonNull(arg, "command contains null");
+        if (arg.indexOf('\0') >= 0) {
+          throw new IllegalArgumentException("command argument contains a NUL character: \"" + arg.replace("\0", "\\0") + "\"");
+        }
+      }
+      this.command = List.copyOf(argv);
+      return this;
+    }
+
+    /** Sets one environment variable; the environment starts with only {@code PATH}. */
+    public Builder env(String name, String value) {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(value, "value");
+      if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException("invalid environment variable name: \"" + name + "\"");
+      }
+      if (value.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException("value of environment variable " + name + " contains a NUL character");
+      }
+      env.put(name, value);
+      return this;
+    }
+
+    /** Removes an environment variable, {@code PATH} included. */
+    public Builder removeEnv(String name) {
+      env.remove(Objects.requireNonNull(name, "name"));
+      return this;
+    }
+
+    /** The absolute directory inside the container where the command starts; {@code /} by default. */
+    public Builder workingDirectory(String pathInside) {
+      this.workingDirectory = ContainerPaths.requireAbsolute("working directory", pathInside);
+      return this;
+    }
+
+    /** The hostname inside the container's UTS namespace. */
+    public Builder hostname(String hostname) {
+      Objects.requireNonNull(hostname, "hostname");
+      if (hostname.isEmpty() || hostname.length() > 64) {
+        throw new IllegalArgumentException("hostname must have 1 to 64 characters: \"" + hostname + "\"");
+      }
+      for (String label : hostname.split("\\.", -1)) {
+        if (!HOSTNAME_LABEL.matcher(label).matches()) {
+          throw new IllegalArgumentException("invalid hostname \"" + hostname
+              + "\": each dot-separated label must be letters, digits and inner hyphens");
+        }
+      }
+      this.hostname = hostname;
+      return this;
+    }
+
+    /** Adds a mount; mounts are applied in the order added. */
+    public Builder mount(Mount mount) {
+      mounts.add(Objects.requireNonNull(mount, "mount"));
+      return this;
+    }
+
+    /**
+     * Keeps the host's namespaces of these kinds instead of new ones, for example {@code
+     * share(Namespace.NETWORK)} to use the host's network. {@link Namespace#MOUNT} cannot be
+     * shared: the container always pivots into its own root.
+     */
+    public Builder share(Namespace... kinds) {
+      for (Namespace kind : kinds) {
+        if (Objects.requireNonNull(kind, "namespace") == Namespace.MOUNT) {
+          throw new IllegalArgumentException("the mount namespace cannot be shared: a container always has its own root");
+        }
+        namespaces.remove(kind);
+      }
+      return this;
+    }
+
+    /** How ids map between the container and the host; {@link IdMapping#automatic()} by default. */
+    public Builder idMapping(IdMapping mapping) {
+      this.idMapping = Objects.requireNonNull(mapping, "idMapping");
+      return this;
+    }
+
+    public Builder stdin(Stdio stdin) {
+      Objects.requireNonNull(stdin, "stdin");
+      if (stdin.kind() == Stdio.Kind.APPEND) {
+        throw new IllegalArgumentException("stdin cannot append to a file: " + stdin);
+      }
+      this.stdin = stdin;
+      return this;
+    }
+
+    public Builder stdout(Stdio stdout) {
+      this.stdout = Objects.requireNonNull(stdout, "stdout");
+      return this;
+    }
+
+    public Builder stderr(Stdio stderr) {
+      this.stderr = Objects.requireNonNull(stderr, "stderr");
+      return this;
+    }
+
+    /** Whether a minimal init is pid 1; see {@link ContainerSpec#init()}. */
+    public Builder init(boolean init) {
+      this.init = init;
+      return this;
+    }
+
+    /** Checks the whole spec and returns it. */
+    public ContainerSpec build() {
+      if (command.isEmpty() || command.get(0).isEmpty()) {
+        throw new IllegalArgumentException("command must name a program: " + command);
+      }
+      if (hostname != null && !namespaces.contains(Namespace.UTS)) {
+        throw new IllegalArgumentException("hostname \"" + hostname + "\" needs a new UTS namespace, but UTS is shared with the host");
+      }
+      if (!namespaces.contains(Namespace.USER) && idMapping.kind() != IdMapping.Kind.AUTOMATIC) {
+        throw new IllegalArgumentException(idMapping + " needs a new user namespace, but USER is shared with the host");
+      }
+      checkMounts();
+      return new ContainerSpec(this);
+    }
+
+    private void checkMounts() {
+      for (int i = 0; i < mounts.size(); i++) {
+        String target = mounts.get(i).target();
+        for (String reserved : RESERVED_TARGETS) {
+          if (target.equals(reserved) || (reserved.equals("/proc") && ContainerPaths.isWithin(target, reserved))) {
+            throw new IllegalArgumentException("mount target " + target + " is reserved: Isola mounts " + reserved + " itself");
+          }
+        }
+        for (int j = i + 1; j < mounts.size(); j++) {
+          String later = mounts.get(j).target();
+          if (ContainerPaths.isWithin(target, later)) {
+            throw new IllegalArgumentException("mount on " + target + " would be hidden by the later mount on " + later
+                + (target.equals(later) ? " (same target twice)" : "; add the outer mount first"));
+          }
+        }
+      }
+    }
+
+    /** Builds the spec and starts it: shorthand for {@code Container.start(build())}. */
+    public Container start() {
+      return Container.start(build());
+    }
+  }
+}

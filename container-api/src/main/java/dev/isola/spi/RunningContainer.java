@@ -1,0 +1,27 @@
+package dev.isola.spi;
+
+import dev.isola.ExitStatus;
+import dev.isola.Signal;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.concurrent.CompletableFuture;
+
+/** A runtime's handle on one started container; {@link dev.isola.Container} wraps it. */
+public interface RunningContainer {
+  long pid();
+
+  OutputStream stdin();
+
+  InputStream stdout();
+
+  InputStream stderr();
+
+  /** Completes once the container has ended and its resources are released. */
+  CompletableFuture<ExitStatus> exit();
+
+  /** Sends {@code signal} to the container's command; does nothing once it has ended. */
+  void kill(Signal signal);
+
+  /** Kills whatever still runs, waits for the end, and releases everything. Idempotent. */
+  void close();
+}

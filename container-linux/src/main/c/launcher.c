@@ -1,0 +1,683 @@
+/*
+ * Isola launcher: runs a launch plan that the Java runtime compiled. It holds no policy: every
+ * path, flag, id map and argument comes from the plan; this file only knows how to carry out
+ * each kind of step and how to report the first one that fails.
+ *
+ * Processes:
+ *   launcher   spawned by the JVM; stays outside the new namespaces as the container's monitor.
+ *              It clones the container, writes its id maps, reports "started", passes on the
+ *              signals the JVM sends, and reports the exit status. When the JVM goes away (its
+ *              end of the control pipe closes) it kills the container.
+ *   child      the clone, inside the new namespaces: mounts, pivots, and either execs the
+ *              command or, at an INIT step, forks it and stays as its init (pid 1).
+ *
+ * Descriptors on entry: 0-2 the container's stdio, 3 the plan, 4 the status pipe to the JVM,
+ * 5 the control pipe from the JVM. Everything else is closed at once.
+ *
+ * Plan: u32 magic, u32 version, u32 step count, then per step u32 op, u32 int count,
+ * u32 string count, the ints (u64 each), the strings (u32 length with the NUL, bytes, NUL).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <net/if.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PLAN_MAGIC 0x4c4f5349u /* "ISOL" */
+#define PLAN_VERSION 1u
+
+#define FD_PLAN 3
+#define FD_STATUS 4
+#define FD_CONTROL 5
+
+enum op {
+  /* carried out by the launcher, outside */
+  OP_CLONE = 1,       /* ints: clone flags */
+  OP_WRITE_PROC = 2,  /* strs: file under /proc/<child>/, content */
+  OP_RUN_HELPER = 3,  /* strs: argv, where "%pid" becomes the child's pid */
+  OP_SYNC = 4,        /* launcher: let the child go on; child: wait for that */
+  /* carried out by the child, inside */
+  OP_MOUNT = 10,      /* ints: flags; strs: source, target, fstype, data ("" = none) */
+  OP_REMOUNT = 11,    /* ints: flags to add; strs: target. Keeps the flags the mount has */
+  OP_UMOUNT = 12,     /* ints: umount2 flags; strs: target */
+  OP_MKDIR = 13,      /* ints: mode; strs: path */
+  OP_MKFILE = 14,     /* ints: mode; strs: path */
+  OP_SYMLINK = 15,    /* strs: link content, path */
+  OP_PIVOT_ROOT = 16, /* strs: new root, put_old (relative to it; "." detaches the old root) */
+  OP_CHDIR = 17,      /* strs: path; fails if the result is outside the root */
+  OP_SET_ROOT = 18,   /* strs: directory to resolve targets in ("" = none), procfs path */
+  OP_HOSTNAME = 19,   /* strs: name */
+  OP_LOOPBACK_UP = 20,
+  OP_SETSID = 21,
+  OP_NO_NEW_PRIVS = 22,
+  OP_DROP_CAPS = 23,
+  OP_INIT = 24,       /* fork; the parent stays as init, the child goes on */
+  OP_CLOSE_FDS = 25,  /* mark every descriptor from 3 up close-on-exec */
+  OP_EXEC = 26,       /* ints: argc; strs: argv..., envp... */
+  OP_SET_IDS = 27,    /* ints: uid, gid, whether to clear the supplementary groups */
+};
+
+enum msg { MSG_STARTED = 1, MSG_FAILED = 2, MSG_EXITED = 3, MSG_TEXT = 4 };
+
+struct step {
+  uint32_t op;
+  uint32_t nints;
+  uint32_t nstrs;
+  uint64_t *ints;
+  char **strs;
+};
+
+static struct step *steps;
+static uint32_t nsteps;
+static pid_t child_pid;
+static int sync_pipe[2] = {-1, -1};   /* launcher -> child: go on */
+static int exec_pipe[2] = {-1, -1};   /* child -> launcher: failure report; closes on exec */
+static int result_pipe[2] = {-1, -1}; /* init -> launcher: the command's wait status */
+static int root_fd = -1;              /* targets are resolved beneath it, when set */
+static const char *proc_path = "/proc";
+
+static void send_msg(int32_t type, int32_t step, int32_t err, int32_t value) {
+  int32_t m[4] = {type, step, err, value};
+  while (write(FD_STATUS, m, sizeof m) < 0 && errno == EINTR) {
+  }
+}
+
+static void send_text(const char *text, size_t len) {
+  char buf[256];
+  int32_t head[4] = {MSG_TEXT, 0, 0, 0};
+  if (len > sizeof buf - sizeof head) len = sizeof buf - sizeof head;
+  head[3] = (int32_t)len;
+  memcpy(buf, head, sizeof head);
+  memcpy(buf + sizeof head, text, len);
+  while (write(FD_STATUS, buf, sizeof head + len) < 0 && errno == EINTR) {
+  }
+}
+
+/* The launcher failed before the child existed, or while writing its maps. */
+static void __attribute__((noreturn)) launcher_fail(int32_t step, int err, int32_t value) {
+  send_msg(MSG_FAILED, step, err, value);
+  if (child_pid > 0) {
+    kill(child_pid, SIGKILL);
+    waitpid(child_pid, NULL, __WALL);
+  }
+  _exit(1);
+}
+
+/* The child reports through the exec pipe; the launcher passes it on. */
+static void __attribute__((noreturn)) child_fail(int32_t step, int err) {
+  int32_t m[3] = {step, err, 0};
+  while (write(exec_pipe[1], m, sizeof m) < 0 && errno == EINTR) {
+  }
+  _exit(127);
+}
+
+static ssize_t read_full(int fd, void *buf, size_t len) {
+  size_t done = 0;
+  while (done < len) {
+    ssize_t n = read(fd, (char *)buf + done, len - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (n == 0) break;
+    done += (size_t)n;
+  }
+  return (ssize_t)done;
+}
+
+/* ---- the plan ---- */
+
+static void read_plan(void) {
+  size_t cap = 1 << 16, len = 0;
+  char *buf = malloc(cap);
+  for (;;) {
+    if (buf == NULL) launcher_fail(-1, ENOMEM, 0);
+    ssize_t n = read(FD_PLAN, buf + len, cap - len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) launcher_fail(-1, errno, 0);
+    if (n == 0) break;
+    len += (size_t)n;
+    if (len == cap) buf = realloc(buf, cap *= 2);
+  }
+  close(FD_PLAN);
+
+  size_t pos = 0;
+#define TAKE(dst, size)                                  \
+  do {                                                   \
+    if (len - pos < (size)) launcher_fail(-1, EINVAL, 1); \
+    memcpy((dst), buf + pos, (size));                    \
+    pos += (size);                                       \
+  } while (0)
+  uint32_t header[3];
+  TAKE(header, sizeof header);
+  if (header[0] != PLAN_MAGIC || header[1] != PLAN_VERSION) launcher_fail(-1, EINVAL, 2);
+  nsteps = header[2];
+  steps = calloc(nsteps, sizeof *steps);
+  if (steps == NULL) launcher_fail(-1, ENOMEM, 0);
+  for (uint32_t i = 0; i < nsteps; i++) {
+    struct step *s = &steps[i];
+    uint32_t h[3];
+    TAKE(h, sizeof h);
+    s->op = h[0];
+    s->nints = h[1];
+    s->nstrs = h[2];
+    s->ints = calloc(s->nints + 1, sizeof *s->ints);
+    s->strs = calloc(s->nstrs + 1, sizeof *s->strs);
+    if (s->ints == NULL || s->strs == NULL) launcher_fail(-1, ENOMEM, 0);
+    TAKE(s->ints, s->nints * sizeof *s->ints);
+    for (uint32_t j = 0; j < s->nstrs; j++) {
+      uint32_t n;
+      TAKE(&n, sizeof n);
+      if (n == 0 || len - pos < n || buf[pos + n - 1] != '\0') launcher_fail(-1, EINVAL, 3);
+      s->strs[j] = buf + pos;
+      pos += n;
+    }
+  }
+#undef TAKE
+}
+
+static const char *str_or_null(const char *s) { return s[0] == '\0' ? NULL : s; }
+
+/* ---- paths beneath the root ---- */
+
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+struct open_how_compat {
+  uint64_t flags;
+  uint64_t mode;
+  uint64_t resolve;
+};
+#define RESOLVE_NO_MAGICLINKS_ 0x02
+#define RESOLVE_IN_ROOT_ 0x10
+
+/*
+ * Opens the target of a step without following symlinks out of the root (FS-01/FS-02): the
+ * kernel resolves it as if the root were "/". Returns an O_PATH descriptor, -1 with errno.
+ * Kernels without openat2 (before 5.6) resolve the plain path, which Java checked for symlinks.
+ */
+static int open_target(const char *path, int flags) {
+  if (root_fd < 0) return open(path, flags | O_PATH | O_CLOEXEC);
+  struct open_how_compat how = {(uint64_t)(flags | O_PATH | O_CLOEXEC), 0,
+                                RESOLVE_IN_ROOT_ | RESOLVE_NO_MAGICLINKS_};
+  int fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+  if (fd < 0 && errno == ENOSYS) {
+    while (*path == '/') path++;
+    fd = openat(root_fd, path[0] ? path : ".", flags | O_PATH | O_CLOEXEC);
+  }
+  return fd;
+}
+
+/* A path through procfs that names what the descriptor names. */
+static void fd_path(char *buf, size_t size, int fd) {
+  snprintf(buf, size, "%s/self/fd/%d", proc_path, fd);
+}
+
+/* Splits "a/b/c" into the parent opened beneath the root and the last name. */
+static int open_parent(const char *path, const char **name) {
+  const char *slash = strrchr(path, '/');
+  if (slash == NULL) {
+    *name = path;
+    return open_target(".", O_DIRECTORY);
+  }
+  *name = slash + 1;
+  char parent[4096];
+  size_t n = (size_t)(slash - path);
+  if (n >= sizeof parent) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  memcpy(parent, path, n);
+  parent[n] = '\0';
+  return open_target(n == 0 ? "/" : parent, O_DIRECTORY);
+}
+
+/* ---- the steps inside ---- */
+
+static int do_mount(struct step *s) {
+  const char *target = s->strs[1];
+  int fd = open_target(target, 0);
+  if (fd < 0) return -1;
+  char p[64];
+  fd_path(p, sizeof p, fd);
+  int r = mount(str_or_null(s->strs[0]), p, str_or_null(s->strs[2]), (unsigned long)s->ints[0],
+                str_or_null(s->strs[3]));
+  int e = errno;
+  close(fd);
+  errno = e;
+  return r;
+}
+
+/* A remount must repeat the flags the kernel locked on the mount (nosuid, nodev… in a user ns). */
+static int do_remount(struct step *s) {
+  int fd = open_target(s->strs[0], 0);
+  if (fd < 0) return -1;
+  char p[64];
+  fd_path(p, sizeof p, fd);
+  struct statvfs st;
+  int r = statvfs(p, &st);
+  if (r == 0) {
+    unsigned long flags = MS_REMOUNT | MS_BIND | (unsigned long)s->ints[0];
+    static const struct { unsigned long st, ms; } map[] = {
+        {ST_RDONLY, MS_RDONLY},     {ST_NOSUID, MS_NOSUID},         {ST_NODEV, MS_NODEV},
+        {ST_NOEXEC, MS_NOEXEC},     {ST_NOATIME, MS_NOATIME},       {ST_NODIRATIME, MS_NODIRATIME},
+        {ST_RELATIME, MS_RELATIME},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+      if (st.f_flag & map[i].st) flags |= map[i].ms;
+    r = mount(NULL, p, NULL, flags, NULL);
+  }
+  int e = errno;
+  close(fd);
+  errno = e;
+  return r;
+}
+
+static int do_make(struct step *s, int dir) {
+  const char *name;
+  int parent = open_parent(s->strs[0], &name);
+  if (parent < 0) return -1;
+  int r;
+  if (dir) {
+    r = mkdirat(parent, name, (mode_t)s->ints[0]);
+    struct stat st;
+    if (r < 0 && errno == EEXIST && fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISDIR(st.st_mode)) {
+      r = 0;
+    }
+  } else {
+    int f = openat(parent, name, O_CREAT | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, (mode_t)s->ints[0]);
+    r = f < 0 ? -1 : close(f);
+  }
+  int e = errno;
+  close(parent);
+  errno = e;
+  return r;
+}
+
+static int do_symlink(struct step *s) {
+  const char *name;
+  int parent = open_parent(s->strs[1], &name);
+  if (parent < 0) return -1;
+  int r = symlinkat(s->strs[0], parent, name);
+  int e = errno;
+  close(parent);
+  errno = e;
+  return r;
+}
+
+/* pivot_root(".", put_old); with put_old "." the old root ends up on top and is detached. */
+static int do_pivot_root(struct step *s) {
+  if (chdir(s->strs[0]) < 0) return -1;
+  if (syscall(SYS_pivot_root, ".", s->strs[1]) < 0) return -1;
+  if (strcmp(s->strs[1], ".") == 0 && umount2(".", MNT_DETACH) < 0) return -1;
+  return chdir("/");
+}
+
+static int do_chdir(struct step *s) {
+  if (chdir(s->strs[0]) < 0) return -1;
+  /* A working directory outside the root reads back as "(unreachable)" or fails (ESC-02). */
+  char cwd[4096];
+  if (getcwd(cwd, sizeof cwd) == NULL || cwd[0] != '/') {
+    errno = EXDEV;
+    return -1;
+  }
+  return 0;
+}
+
+static int do_set_root(struct step *s) {
+  if (root_fd >= 0) close(root_fd);
+  root_fd = -1;
+  proc_path = s->strs[1];
+  if (s->strs[0][0] == '\0') return 0;
+  root_fd = open(s->strs[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+  return root_fd < 0 ? -1 : 0;
+}
+
+static int do_loopback_up(void) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strcpy(ifr.ifr_name, "lo");
+  int r = ioctl(fd, SIOCGIFFLAGS, &ifr);
+  if (r == 0) {
+    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    r = ioctl(fd, SIOCSIFFLAGS, &ifr);
+  }
+  int e = errno;
+  close(fd);
+  errno = e;
+  return r;
+}
+
+static int do_drop_caps(void) {
+  for (int cap = 0; cap <= 63; cap++) {
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) return -1;
+  }
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) return -1;
+  struct __user_cap_header_struct head = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2];
+  memset(data, 0, sizeof data);
+  return (int)syscall(SYS_capset, &head, data);
+}
+
+/* Changing ids clears the parent-death signal, so it is set again (REL-03). */
+static int do_set_ids(struct step *s) {
+  if (s->ints[2] && setgroups(0, NULL) < 0) return -1;
+  if (setresgid((gid_t)s->ints[1], (gid_t)s->ints[1], (gid_t)s->ints[1]) < 0) return -1;
+  if (setresuid((uid_t)s->ints[0], (uid_t)s->ints[0], (uid_t)s->ints[0]) < 0) return -1;
+  return prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+}
+
+static int do_close_fds(void) {
+  if (syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) == 0) return 0;
+  /* Before Linux 5.11: walk the open descriptors instead of guessing a highest number. */
+  DIR *d = opendir("/proc/self/fd");
+  if (d == NULL) return -1;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    int fd = atoi(e->d_name);
+    if (fd >= 3 && fd != dirfd(d)) fcntl(fd, F_SETFD, FD_CLOEXEC);
+  }
+  closedir(d);
+  return 0;
+}
+
+static void __attribute__((noreturn)) do_exec(struct step *s, int32_t index) {
+  int argc = (int)s->ints[0];
+  char **argv = calloc((size_t)argc + 1, sizeof *argv);
+  char **envp = calloc(s->nstrs - (uint32_t)argc + 1, sizeof *envp);
+  if (argv == NULL || envp == NULL) child_fail(index, ENOMEM);
+  for (int i = 0; i < argc; i++) argv[i] = s->strs[i];
+  for (uint32_t i = (uint32_t)argc; i < s->nstrs; i++) envp[i - (uint32_t)argc] = s->strs[i];
+  environ = envp; /* execvp searches the container's PATH, not the launcher's */
+  execvp(argv[0], argv);
+  child_fail(index, errno);
+}
+
+/*
+ * pid 1 of the container: passes signals on to the command and reaps everything. The kernel
+ * delivers to a namespace's init only the signals it has a handler for, hence the handlers; they
+ * stay blocked and are taken with sigwaitinfo.
+ */
+static void noop_handler(int sig) { (void)sig; }
+
+static void __attribute__((noreturn)) run_init(pid_t command, sigset_t *all) {
+  close(exec_pipe[1]);
+  for (;;) {
+    siginfo_t info;
+    int sig = sigwaitinfo(all, &info);
+    if (sig < 0) continue;
+    if (sig != SIGCHLD) {
+      kill(command, sig);
+      continue;
+    }
+    int status;
+    pid_t p;
+    while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+      if (p == command) {
+        int32_t st = status;
+        while (write(result_pipe[1], &st, sizeof st) < 0 && errno == EINTR) {
+        }
+        _exit(0); /* as pid 1, this ends every process left in the namespace */
+      }
+    }
+  }
+}
+
+static void do_init(int32_t index) {
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, &old);
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = noop_handler;
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &sa, NULL);
+  }
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  pid_t init = getpid();
+  pid_t pid = fork();
+  if (pid < 0) child_fail(index, errno);
+  if (pid > 0) run_init(pid, &all);
+  /* the command: default signals again, and death with its init */
+  sa.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &sa, NULL);
+  }
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (getppid() != init) _exit(127);
+  sigprocmask(SIG_SETMASK, &old, NULL);
+  close(result_pipe[1]);
+}
+
+static void __attribute__((noreturn)) run_child(uint32_t first) {
+  for (uint32_t i = first; i < nsteps; i++) {
+    struct step *s = &steps[i];
+    int32_t index = (int32_t)i;
+    int r = 0;
+    switch (s->op) {
+      case OP_WRITE_PROC:
+      case OP_RUN_HELPER:
+        break;
+      case OP_SYNC: {
+        char c;
+        ssize_t n;
+        while ((n = read(sync_pipe[0], &c, 1)) < 0 && errno == EINTR) {
+        }
+        if (n != 1) _exit(127); /* the launcher failed and said so */
+        close(sync_pipe[0]);
+        break;
+      }
+      case OP_MOUNT: r = do_mount(s); break;
+      case OP_REMOUNT: r = do_remount(s); break;
+      case OP_UMOUNT: r = umount2(s->strs[0], (int)s->ints[0]); break;
+      case OP_MKDIR: r = do_make(s, 1); break;
+      case OP_MKFILE: r = do_make(s, 0); break;
+      case OP_SYMLINK: r = do_symlink(s); break;
+      case OP_PIVOT_ROOT: r = do_pivot_root(s); break;
+      case OP_CHDIR: r = do_chdir(s); break;
+      case OP_SET_ROOT: r = do_set_root(s); break;
+      case OP_HOSTNAME: r = sethostname(s->strs[0], strlen(s->strs[0])); break;
+      case OP_LOOPBACK_UP: r = do_loopback_up(); break;
+      case OP_SETSID: r = setsid() < 0 ? -1 : 0; break;
+      case OP_NO_NEW_PRIVS: r = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); break;
+      case OP_DROP_CAPS: r = do_drop_caps(); break;
+      case OP_INIT: do_init(index); break;
+      case OP_CLOSE_FDS: r = do_close_fds(); break;
+      case OP_SET_IDS: r = do_set_ids(s); break;
+      case OP_EXEC: do_exec(s, index);
+      default: errno = EINVAL; r = -1;
+    }
+    if (r < 0) child_fail(index, errno);
+  }
+  child_fail((int32_t)nsteps, EINVAL); /* a plan without EXEC */
+}
+
+/* ---- the launcher's own steps, outside ---- */
+
+static void write_proc(struct step *s, int32_t index) {
+  char path[128];
+  snprintf(path, sizeof path, "/proc/%d/%s", (int)child_pid, s->strs[0]);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) launcher_fail(index, errno, 0);
+  size_t len = strlen(s->strs[1]);
+  if (write(fd, s->strs[1], len) != (ssize_t)len) launcher_fail(index, errno, 0);
+  close(fd);
+}
+
+static void run_helper(struct step *s, int32_t index) {
+  char pid[16];
+  snprintf(pid, sizeof pid, "%d", (int)child_pid);
+  char **argv = calloc(s->nstrs + 1, sizeof *argv);
+  if (argv == NULL) launcher_fail(index, ENOMEM, 0);
+  for (uint32_t i = 0; i < s->nstrs; i++) argv[i] = strcmp(s->strs[i], "%pid") == 0 ? pid : s->strs[i];
+  int err[2];
+  if (pipe2(err, O_CLOEXEC) < 0) launcher_fail(index, errno, 0);
+  pid_t h = fork();
+  if (h < 0) launcher_fail(index, errno, 0);
+  if (h == 0) {
+    dup2(err[1], 2);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
+    execve(argv[0], argv, envp);
+    dprintf(2, "cannot run %s: %s", argv[0], strerror(errno));
+    _exit(127);
+  }
+  close(err[1]);
+  char text[240];
+  ssize_t n = read_full(err[0], text, sizeof text);
+  close(err[0]);
+  int status;
+  while (waitpid(h, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' ')) n--;
+    if (n > 0) send_text(text, (size_t)n);
+    launcher_fail(index, 0, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  }
+  free(argv);
+}
+
+static void close_stray_fds(void) {
+  if (syscall(SYS_close_range, FD_CONTROL + 1, ~0U, 0) == 0) return;
+  DIR *d = opendir("/proc/self/fd");
+  if (d == NULL) launcher_fail(-1, errno, 4);
+  int fds[1024], n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL && n < 1024) {
+    int fd = atoi(e->d_name);
+    if (fd > FD_CONTROL && fd != dirfd(d)) fds[n++] = fd;
+  }
+  closedir(d);
+  for (int i = 0; i < n; i++) close(fds[i]);
+  if (n == 1024) close_stray_fds();
+}
+
+/* After the start: pass on signals from the JVM, and report the end. */
+static void __attribute__((noreturn)) monitor(int sigchld_fd) {
+  struct pollfd fds[2] = {{sigchld_fd, POLLIN, 0}, {FD_CONTROL, POLLIN, 0}};
+  for (;;) {
+    if (poll(fds, fds[1].fd < 0 ? 1 : 2, -1) < 0) continue;
+    if (fds[1].revents) {
+      int32_t sigs[16];
+      ssize_t n = read(FD_CONTROL, sigs, sizeof sigs);
+      if (n > 0) {
+        for (ssize_t i = 0; i < n / (ssize_t)sizeof sigs[0]; i++) kill(child_pid, sigs[i]);
+      } else if (n == 0 || errno != EINTR) {
+        /* the JVM closed the container, or died: nothing may outlive it */
+        kill(child_pid, SIGKILL);
+        fds[1].fd = -1;
+      }
+    }
+    if (fds[0].revents) {
+      struct signalfd_siginfo si;
+      if (read(sigchld_fd, &si, sizeof si) < 0 && errno == EINTR) continue;
+      int status;
+      pid_t p = waitpid(child_pid, &status, WNOHANG | __WALL);
+      if (p == child_pid) {
+        int32_t command_status;
+        if (result_pipe[0] >= 0 && read(result_pipe[0], &command_status, sizeof command_status) ==
+                                       (ssize_t)sizeof command_status) {
+          status = command_status;
+        }
+        send_msg(MSG_EXITED, 0, 0, status);
+        _exit(0);
+      }
+    }
+  }
+}
+
+int main(void) {
+  /* Nothing from the JVM's signal state carries over: the JVM blocks and handles signals. */
+  sigset_t none, chld;
+  sigemptyset(&none);
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
+  signal(SIGPIPE, SIG_IGN); /* a JVM that went away must not kill the monitor mid-report */
+  sigprocmask(SIG_SETMASK, &chld, NULL);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* no ptrace, no /proc/<pid>/mem, from inside (ESC-01/03) */
+
+  close_stray_fds();
+  fcntl(FD_STATUS, F_SETFD, FD_CLOEXEC);
+  fcntl(FD_CONTROL, F_SETFD, FD_CLOEXEC);
+  read_plan();
+  if (nsteps == 0 || steps[0].op != OP_CLONE) launcher_fail(-1, EINVAL, 5);
+
+  int sigchld_fd = signalfd(-1, &chld, SFD_CLOEXEC);
+  if (sigchld_fd < 0 || pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(exec_pipe, O_CLOEXEC) < 0 ||
+      pipe2(result_pipe, O_CLOEXEC) < 0) {
+    launcher_fail(0, errno, 0);
+  }
+  pid_t launcher = getpid();
+  /* A raw clone, like fork, so that new pid and user namespaces apply to the child itself. */
+  child_pid = (pid_t)syscall(SYS_clone, (unsigned long)steps[0].ints[0] | SIGCHLD, 0, 0, 0, 0);
+  if (child_pid < 0) launcher_fail(0, errno, 0);
+  if (child_pid == 0) {
+    child_pid = 0;
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    /* in a new pid namespace the parent reads as 0; a dead launcher also shows at OP_SYNC */
+    if (getppid() != launcher && getppid() != 0) _exit(127);
+    close(sync_pipe[1]);
+    close(exec_pipe[0]);
+    close(result_pipe[0]);
+    close(sigchld_fd);
+    close(FD_STATUS);
+    close(FD_CONTROL);
+    run_child(1);
+  }
+  close(sync_pipe[0]);
+  close(exec_pipe[1]);
+  close(result_pipe[1]);
+  /* The monitor does not hold the container's stdio: its end must be the container's end. */
+  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (devnull >= 0) {
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    close(devnull);
+  }
+
+  for (uint32_t i = 1; i < nsteps; i++) {
+    switch (steps[i].op) {
+      case OP_WRITE_PROC: write_proc(&steps[i], (int32_t)i); break;
+      case OP_RUN_HELPER: run_helper(&steps[i], (int32_t)i); break;
+      case OP_SYNC:
+        if (write(sync_pipe[1], "g", 1) != 1) launcher_fail((int32_t)i, errno, 0);
+        close(sync_pipe[1]);
+        i = nsteps;
+        break;
+      default: break;
+    }
+  }
+
+  int32_t report[3];
+  ssize_t n = read_full(exec_pipe[0], report, sizeof report);
+  close(exec_pipe[0]);
+  if (n == (ssize_t)sizeof report) launcher_fail(report[0], report[1], report[2]);
+  send_msg(MSG_STARTED, 0, 0, (int32_t)child_pid);
+  monitor(sigchld_fd);
+}

@@ -1,0 +1,69 @@
+package dev.isola.linux;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** What the runtime needs to know about the host and the calling user. */
+final class Host {
+  /** A range of subordinate ids from {@code /etc/subuid} or {@code /etc/subgid}. */
+  static final class SubordinateRange {
+    final long start;
+    final long count;
+
+    SubordinateRange(long start, long count) {
+      this.start = start;
+      this.count = count;
+    }
+  }
+
+  final int euid;
+  final int egid;
+  final String userName;
+  final Path etc;
+  final Path newuidmap;
+  final Path newgidmap;
+
+  Host(int euid, int egid, String userName, Path etc, Path newuidmap, Path newgidmap) {
+    this.euid = euid;
+    this.egid = egid;
+    this.userName = userName;
+    this.etc = etc;
+    this.newuidmap = newuidmap;
+    this.newgidmap = newgidmap;
+  }
+
+  static Host current() {
+    return new Host(LibC.geteuid(), LibC.getegid(), System.getProperty("user.name", ""),
+        Path.of("/etc"), Path.of("/usr/bin/newuidmap"), Path.of("/usr/bin/newgidmap"));
+  }
+
+  boolean isRoot() {
+    return euid == 0;
+  }
+
+  /** The first range for this user in {@code /etc/subuid} ({@code file = "subuid"}) or subgid. */
+  Optional<SubordinateRange> subordinate(String file) {
+    long id = file.equals("subuid") ? euid : egid;
+    try {
+      for (String line : Files.readAllLines(etc.resolve(file))) {
+        String[] f = line.trim().split(":");
+        if (f.length == 3 && (f[0].equals(userName) || f[0].equals(Long.toString(id)))) {
+          try {
+            return Optional.of(new SubordinateRange(Long.parseLong(f[1]), Long.parseLong(f[2])));
+          } catch (NumberFormatException e) {
+            // a malformed line is no entry; newuidmap ignores it as well
+          }
+        }
+      }
+      return Optional.empty();
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + etc.resolve(file), e);
+    }
+  }
+}

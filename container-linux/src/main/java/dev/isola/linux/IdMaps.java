@@ -1,0 +1,124 @@
+package dev.isola.linux;
+
+import dev.isola.IdMapping;
+import dev.isola.UnsupportedFeatureException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An {@link IdMapping} resolved for this host: the lines of {@code uid_map} and {@code gid_map},
+ * and whether they are written directly or through {@code newuidmap}/{@code newgidmap}.
+ */
+final class IdMaps {
+  final List<IdMapping.Range> uids;
+  final List<IdMapping.Range> gids;
+  /** Written by {@code newuidmap}/{@code newgidmap} (setuid helpers), not directly. */
+  final boolean viaHelpers;
+  /** {@code setgroups} must be denied first: an unprivileged writer of {@code gid_map}. */
+  final boolean denySetgroups;
+
+  private IdMaps(List<IdMapping.Range> uids, List<IdMapping.Range> gids, boolean viaHelpers, boolean denySetgroups) {
+    this.uids = uids;
+    this.gids = gids;
+    this.viaHelpers = viaHelpers;
+    this.denySetgroups = denySetgroups;
+  }
+
+  static IdMaps resolve(IdMapping mapping, Host host) {
+    switch (mapping.kind()) {
+      case AUTOMATIC:
+        return host.isRoot() ? rootDefault(host) : caller(host);
+      case CALLER:
+        if (host.isRoot()) {
+          throw new UnsupportedFeatureException("IdMapping.caller() as root",
+              "it would make the container's root the host's root; ask for IdMapping.hostRoot() by name, or use IdMapping.automatic()");
+        }
+        return caller(host);
+      case SUBORDINATE:
+        return subordinate(host);
+      case HOST_ROOT:
+        if (!host.isRoot()) {
+          throw new UnsupportedFeatureException("IdMapping.hostRoot()", "only root can map the host's root into a container");
+        }
+        return new IdMaps(mapping.uids(), mapping.gids(), false, false);
+      case EXPLICIT:
+        return explicit(mapping, host);
+      default:
+        throw new AssertionError(mapping.kind());
+    }
+  }
+
+  private static IdMaps caller(Host host) {
+    return new IdMaps(List.of(IdMapping.Range.of(0, host.euid, 1)), List.of(IdMapping.Range.of(0, host.egid, 1)), false, true);
+  }
+
+  private static IdMaps rootDefault(Host host) {
+    long uidBase = host.subordinate("subuid").map(r -> r.start).orElse(IdMapping.DEFAULT_HOST_BASE);
+    long uidCount = host.subordinate("subuid").map(r -> Math.min(r.count, 65536)).orElse(65536L);
+    long gidBase = host.subordinate("subgid").map(r -> r.start).orElse(IdMapping.DEFAULT_HOST_BASE);
+    long gidCount = host.subordinate("subgid").map(r -> Math.min(r.count, 65536)).orElse(65536L);
+    return new IdMaps(List.of(IdMapping.Range.of(0, uidBase, uidCount)), List.of(IdMapping.Range.of(0, gidBase, gidCount)), false, false);
+  }
+
+  private static IdMaps subordinate(Host host) {
+    if (host.isRoot()) {
+      throw new UnsupportedFeatureException("IdMapping.subordinate() as root",
+          "it would make the container's root the host's root; use IdMapping.automatic(), which maps root's subordinate range");
+    }
+    Host.SubordinateRange uid = host.subordinate("subuid").orElseThrow(() -> noEntry(host, "subuid"));
+    Host.SubordinateRange gid = host.subordinate("subgid").orElseThrow(() -> noEntry(host, "subgid"));
+    requireHelpers(host, "IdMapping.subordinate()");
+    return new IdMaps(
+        List.of(IdMapping.Range.of(0, host.euid, 1), IdMapping.Range.of(1, uid.start, Math.min(uid.count, 65535))),
+        List.of(IdMapping.Range.of(0, host.egid, 1), IdMapping.Range.of(1, gid.start, Math.min(gid.count, 65535))),
+        true, false);
+  }
+
+  private static IdMaps explicit(IdMapping mapping, Host host) {
+    if (host.isRoot()) {
+      return new IdMaps(mapping.uids(), mapping.gids(), false, false);
+    }
+    boolean onlyCaller = mapping.uids().size() == 1 && mapping.gids().size() == 1
+        && mapping.uids().get(0).hostId() == host.euid && mapping.uids().get(0).count() == 1
+        && mapping.gids().get(0).hostId() == host.egid && mapping.gids().get(0).count() == 1;
+    if (onlyCaller) {
+      return new IdMaps(mapping.uids(), mapping.gids(), false, true);
+    }
+    requireHelpers(host, "an id mapping beyond the caller's own ids");
+    return new IdMaps(mapping.uids(), mapping.gids(), true, false);
+  }
+
+  private static UnsupportedFeatureException noEntry(Host host, String file) {
+    return new UnsupportedFeatureException("IdMapping.subordinate()",
+        host.etc.resolve(file) + " has no entry for user " + host.userName + " (uid " + host.euid
+            + "); add one, for example with usermod --add-subuids/--add-subgids");
+  }
+
+  private static void requireHelpers(Host host, String feature) {
+    if (!Files.isExecutable(host.newuidmap) || !Files.isExecutable(host.newgidmap)) {
+      throw new UnsupportedFeatureException(feature, host.newuidmap + " and " + host.newgidmap
+          + " are needed to map subordinate ids as an ordinary user; install them (Debian: apt-get install uidmap)");
+    }
+  }
+
+  /** The contents of a map file, one range per line. */
+  static String mapFile(List<IdMapping.Range> ranges) {
+    StringBuilder sb = new StringBuilder();
+    for (IdMapping.Range r : ranges) {
+      sb.append(r.containerId()).append(' ').append(r.hostId()).append(' ').append(r.count()).append('\n');
+    }
+    return sb.toString();
+  }
+
+  /** The arguments of {@code newuidmap}/{@code newgidmap} after the pid. */
+  static List<String> helperArgs(List<IdMapping.Range> ranges) {
+    List<String> args = new ArrayList<>();
+    for (IdMapping.Range r : ranges) {
+      args.add(Long.toString(r.containerId()));
+      args.add(Long.toString(r.hostId()));
+      args.add(Long.toString(r.count()));
+    }
+    return args;
+  }
+}

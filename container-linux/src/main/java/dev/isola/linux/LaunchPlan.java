@@ -1,0 +1,126 @@
+package dev.isola.linux;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The flat list of steps the native launcher carries out, with each step's description for error
+ * messages. Immutable once built; {@link #bytes()} is the wire form that {@code launcher.c} reads
+ * (the format is described at the top of that file, and the op numbers must match its {@code enum
+ * op}).
+ */
+final class LaunchPlan {
+  /** The kinds of step; the numbers are {@code launcher.c}'s. */
+  enum Op {
+    CLONE(1), WRITE_PROC(2), RUN_HELPER(3), SYNC(4),
+    MOUNT(10), REMOUNT(11), UMOUNT(12), MKDIR(13), MKFILE(14), SYMLINK(15), PIVOT_ROOT(16),
+    CHDIR(17), SET_ROOT(18), HOSTNAME(19), LOOPBACK_UP(20), SETSID(21), NO_NEW_PRIVS(22),
+    DROP_CAPS(23), INIT(24), CLOSE_FDS(25), EXEC(26), SET_IDS(27);
+
+    final int code;
+
+    Op(int code) {
+      this.code = code;
+    }
+  }
+
+  /** One step: what it does, its arguments, and how an error message names it. */
+  static final class Step {
+    final Op op;
+    final List<Long> ints;
+    final List<String> strings;
+    final String description;
+
+    Step(Op op, List<Long> ints, List<String> strings, String description) {
+      this.op = op;
+      this.ints = List.copyOf(ints);
+      this.strings = List.copyOf(strings);
+      this.description = description;
+    }
+
+    @Override
+    public String toString() {
+      return op + " " + ints + " " + strings + " (" + description + ")";
+    }
+  }
+
+  private static final int MAGIC = 0x4c4f5349;
+  private static final int VERSION = 1;
+
+  private final List<Step> steps;
+  private final byte[] bytes;
+
+  LaunchPlan(List<Step> steps) {
+    this.steps = List.copyOf(steps);
+    this.bytes = encode(this.steps);
+  }
+
+  List<Step> steps() {
+    return steps;
+  }
+
+  byte[] bytes() {
+    return bytes.clone();
+  }
+
+  int size() {
+    return bytes.length;
+  }
+
+  /** What step {@code index} did, for an error message; the plan itself for index -1. */
+  String describe(int index) {
+    return index >= 0 && index < steps.size() ? steps.get(index).description : "read the launch plan";
+  }
+
+  private static byte[] encode(List<Step> steps) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+    ByteBuffer b = ByteBuffer.allocate(12).order(ByteOrder.nativeOrder());
+    b.putInt(MAGIC).putInt(VERSION).putInt(steps.size());
+    out.write(b.array(), 0, 12);
+    for (Step s : steps) {
+      b = ByteBuffer.allocate(12 + 8 * s.ints.size()).order(ByteOrder.nativeOrder());
+      b.putInt(s.op.code).putInt(s.ints.size()).putInt(s.strings.size());
+      s.ints.forEach(b::putLong);
+      out.write(b.array(), 0, b.capacity());
+      for (String str : s.strings) {
+        byte[] utf8 = str.getBytes(StandardCharsets.UTF_8);
+        b = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(utf8.length + 1);
+        out.write(b.array(), 0, 4);
+        out.write(utf8, 0, utf8.length);
+        out.write(0);
+      }
+    }
+    return out.toByteArray();
+  }
+
+  /** Collects steps in order. */
+  static final class Builder {
+    private final List<Step> steps = new ArrayList<>();
+
+    Builder add(Op op, List<Long> ints, List<String> strings, String description) {
+      for (String s : strings) {
+        if (s.indexOf('\0') >= 0) {
+          throw new IllegalArgumentException("NUL in launch plan argument of step \"" + description + "\"");
+        }
+      }
+      steps.add(new Step(op, ints, strings, description));
+      return this;
+    }
+
+    Builder add(Op op, String description, String... strings) {
+      return add(op, List.of(), List.of(strings), description);
+    }
+
+    Builder add(Op op, long value, String description, String... strings) {
+      return add(op, List.of(value), List.of(strings), description);
+    }
+
+    LaunchPlan build() {
+      return new LaunchPlan(steps);
+    }
+  }
+}

@@ -1,0 +1,88 @@
+package dev.isola.linux;
+
+import com.sun.jna.Native;
+import com.sun.jna.NativeLibrary;
+import com.sun.jna.Pointer;
+
+/**
+ * The C library calls the runtime makes from the JVM, bound with JNA's direct mapping. None of
+ * them changes the JVM's credentials, signal state or namespaces: that is the launcher's work.
+ * Failing calls return -1; {@link Native#getLastError()} then holds {@code errno}.
+ */
+final class LibC {
+  static final int O_RDONLY = 0;
+  static final int O_WRONLY = 1;
+  static final int O_RDWR = 2;
+  static final int O_CREAT = 0100;
+  static final int O_TRUNC = 01000;
+  static final int O_APPEND = 02000;
+  static final int O_NONBLOCK = 04000;
+  static final int O_CLOEXEC = 02000000;
+
+  static final int F_DUPFD_CLOEXEC = 1030;
+  static final int F_ADD_SEALS = 1033;
+  static final int F_SEAL_SEAL = 1;
+  static final int F_SEAL_SHRINK = 2;
+  static final int F_SEAL_GROW = 4;
+  static final int F_SEAL_WRITE = 8;
+
+  static final int MFD_CLOEXEC = 1;
+  static final int MFD_ALLOW_SEALING = 2;
+  static final int MFD_EXEC = 0x10;
+
+  static final int EPOLL_CLOEXEC = O_CLOEXEC;
+  static final int EPOLL_CTL_ADD = 1;
+  static final int EPOLL_CTL_DEL = 2;
+  static final int EPOLLIN = 1;
+  static final int EPOLLHUP = 0x10;
+
+  static final int EINTR = 4;
+  static final int EAGAIN = 11;
+  static final int EPIPE = 32;
+
+  static {
+    Native.register(LibC.class, NativeLibrary.getInstance("c"));
+  }
+
+  private LibC() {}
+
+  static native int posix_spawn(int[] pid, String path, Pointer fileActions, Pointer attr, Pointer argv, Pointer envp);
+
+  static native int posix_spawn_file_actions_init(Pointer fileActions);
+
+  static native int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newFd);
+
+  static native int posix_spawn_file_actions_destroy(Pointer fileActions);
+
+  static native int pipe2(int[] fds, int flags);
+
+  static native int memfd_create(String name, int flags);
+
+  static native int fcntl(int fd, int cmd, int arg);
+
+  static native int open(String path, int flags, int mode);
+
+  static native long read(int fd, Pointer buf, long count);
+
+  static native long write(int fd, Pointer buf, long count);
+
+  static native long pwrite(int fd, Pointer buf, long count, long offset);
+
+  static native int close(int fd);
+
+  static native int kill(int pid, int sig);
+
+  static native int waitpid(int pid, int[] status, int options);
+
+  static native int epoll_create1(int flags);
+
+  static native int epoll_ctl(int epfd, int op, int fd, Pointer event);
+
+  static native int epoll_wait(int epfd, Pointer events, int maxEvents, int timeoutMillis);
+
+  static native int geteuid();
+
+  static native int getegid();
+
+  static native String strerror(int errno);
+}

@@ -1,0 +1,424 @@
+package dev.isola.linux;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import dev.isola.ContainerException;
+import dev.isola.ContainerSpec;
+import dev.isola.ContainerStartException;
+import dev.isola.ExitStatus;
+import dev.isola.Signal;
+import dev.isola.Stdio;
+import dev.isola.linux.LaunchPlan.Op;
+import dev.isola.spi.RunningContainer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One container: starts its launcher, reads the launcher's report, and from then on is driven by
+ * the {@link Supervisor}. The launcher is this JVM's child and is reaped here, by pid.
+ */
+final class LinuxContainer implements RunningContainer, Supervisor.Watched {
+  private static final int MSG_STARTED = 1;
+  private static final int MSG_FAILED = 2;
+  private static final int MSG_EXITED = 3;
+  private static final int MSG_TEXT = 4;
+  private static final int F_SETFL = 4;
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+
+  private final Supervisor supervisor;
+  private final int launcherPid;
+  private final Fd status;
+  private final int statusFd;
+  private final Fd control;
+  private final long startNanos;
+  private final OutputStream stdin;
+  private final InputStream stdout;
+  private final InputStream stderr;
+  private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+  private final Memory readBuffer = new Memory(4096);
+  private final StatusReader reader = new StatusReader();
+  private int containerPid;
+  private volatile boolean killedByCaller;
+  private int exitWaitStatus = -1;
+
+  private LinuxContainer(Supervisor supervisor, int launcherPid, int statusFd, int controlFd, long startNanos,
+      OutputStream stdin, InputStream stdout, InputStream stderr) {
+    this.supervisor = supervisor;
+    this.launcherPid = launcherPid;
+    this.statusFd = statusFd;
+    this.status = new Fd(statusFd);
+    this.control = new Fd(controlFd);
+    this.startNanos = startNanos;
+    this.stdin = stdin;
+    this.stdout = stdout;
+    this.stderr = stderr;
+  }
+
+  /** Starts the container; returns once its command runs, or throws having left nothing behind. */
+  static LinuxContainer start(ContainerSpec spec, LaunchPlan plan, Launcher launcher, Supervisor supervisor) {
+    List<Integer> childSide = new ArrayList<>();
+    List<Integer> ours = new ArrayList<>();
+    int launcherPid = -1;
+    try {
+      int[] in = stdio(spec.stdin(), 0, childSide, ours);
+      int[] out = stdio(spec.stdout(), 1, childSide, ours);
+      int[] err = stdio(spec.stderr(), 2, childSide, ours);
+      int planFd = planMemfd(plan, childSide);
+      int[] statusPipe = pipe(childSide, ours, true);
+      int[] controlPipe = pipe(childSide, ours, false);
+      long startNanos = System.nanoTime();
+      launcherPid = launcher.spawn(new int[] {in[0], out[0], err[0], planFd, statusPipe[1], controlPipe[0]});
+      closeAll(childSide);
+      LinuxContainer c = new LinuxContainer(supervisor, launcherPid, statusPipe[0], controlPipe[1], startNanos,
+          in[1] >= 0 ? new FdOutputStream(new Fd(in[1])) : closedOutput(),
+          out[1] >= 0 ? new FdInputStream(new Fd(out[1])) : InputStream.nullInputStream(),
+          err[1] >= 0 ? new FdInputStream(new Fd(err[1])) : InputStream.nullInputStream());
+      ours.clear();
+      c.awaitStart(plan, spec);
+      return c;
+    } catch (IOException e) {
+      closeAll(childSide);
+      closeAll(ours);
+      if (launcherPid > 0) {
+        LibC.kill(launcherPid, 9);
+        LibC.waitpid(launcherPid, new int[1], 0);
+      }
+      throw new ContainerException("cannot start the container's launcher: " + e.getMessage(), e);
+    }
+  }
+
+  /** Reads the launcher's report: started, or the step that failed. */
+  private void awaitStart(LaunchPlan plan, ContainerSpec spec) throws IOException {
+    StringBuilder text = new StringBuilder();
+    int[] msg;
+    while ((msg = reader.next(true)) != null) {
+      if (msg[0] == MSG_TEXT) {
+        text.append(reader.text);
+      } else if (msg[0] == MSG_STARTED) {
+        containerPid = msg[3];
+        LibC.fcntl(statusFd, F_SETFL, LibC.O_NONBLOCK);
+        supervisor.watch(statusFd, this);
+        return;
+      } else if (msg[0] == MSG_FAILED) {
+        abandon();
+        throw failure(plan, spec, msg[1], msg[2], msg[3], text.toString());
+      }
+    }
+    int st = abandon();
+    throw new ContainerException("the launcher ended without a report (wait status " + st + ")");
+  }
+
+  /** After a failed start: the launcher has killed what it started; reap it and close all. */
+  private int abandon() {
+    int[] st = new int[1];
+    while (LibC.waitpid(launcherPid, st, 0) < 0 && Native.getLastError() == LibC.EINTR) {
+      // retry
+    }
+    status.close();
+    control.close();
+    closeStreams();
+    return st[0];
+  }
+
+  private static ContainerStartException failure(LaunchPlan plan, ContainerSpec spec, int step, int errno, int value, String text) {
+    String what = plan.describe(step);
+    Op op = step >= 0 && step < plan.steps().size() ? plan.steps().get(step).op : null;
+    String error;
+    if (op == Op.RUN_HELPER) {
+      error = "exited with status " + value + (text.isEmpty() ? "" : ": " + text);
+    } else {
+      error = errno > 0 ? Errno.describe(errno) : "invalid launch plan (" + value + ")";
+    }
+    return new ContainerStartException(what, error + hint(op, errno, spec), errno > 0 ? errno : -1);
+  }
+
+  /** What a user can do about the common failures. */
+  private static String hint(Op op, int errno, ContainerSpec spec) {
+    if (op == Op.CLONE && (errno == 1 || errno == 28 || errno == 13 || errno == 22)) {
+      return "; new namespaces are not permitted here. If user namespaces are off: check sysctl user.max_user_namespaces"
+          + " (0 disables them), kernel.unprivileged_userns_clone (Debian, Ubuntu), kernel.apparmor_restrict_unprivileged_userns"
+          + " (AppArmor on Ubuntu 23.10 and later), or the seccomp profile of a container the JVM itself runs in";
+    }
+    if (op == Op.EXEC && errno == 2) {
+      return "; there is no program \"" + spec.command().get(0) + "\" in the container"
+          + (spec.command().get(0).contains("/") ? "" : " (searched PATH=" + spec.env().getOrDefault("PATH", "") + ")")
+          + ", or its interpreter or libraries are missing";
+    }
+    if (op == Op.EXEC && errno == 13) {
+      return "; \"" + spec.command().get(0) + "\" is not an executable file in the container, or lies on a noexec mount";
+    }
+    if (op == Op.CHDIR && errno == 2) {
+      return "; the working directory does not exist in the container";
+    }
+    if (op == Op.WRITE_PROC && errno == 1) {
+      return "; this user may not map these ids (an ordinary user maps only its own uid and gid without newuidmap)";
+    }
+    return "";
+  }
+
+  @Override
+  public void onReadable() {
+    int[] msg;
+    try {
+      while ((msg = reader.next(false)) != null) {
+        if (msg[0] == MSG_EXITED) {
+          exitWaitStatus = msg[3];
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (reader.eof) {
+      supervisor.unwatch(statusFd);
+      int[] st = new int[1];
+      while (LibC.waitpid(launcherPid, st, 0) < 0 && Native.getLastError() == LibC.EINTR) {
+        // retry
+      }
+      status.close();
+      control.close();
+      // no report means the launcher itself was killed, and with it the container (parent-death signal)
+      exit.complete(toExitStatus(exitWaitStatus >= 0 ? exitWaitStatus : st[0]));
+    }
+  }
+
+  @Override
+  public void onFailure(Throwable failure) {
+    exit.completeExceptionally(failure);
+  }
+
+  private ExitStatus toExitStatus(int waitStatus) {
+    Duration wall = Duration.ofNanos(System.nanoTime() - startNanos);
+    int sig = waitStatus & 0x7f;
+    if (sig == 0) {
+      return ExitStatus.exited((waitStatus >> 8) & 0xff, wall);
+    }
+    return ExitStatus.signaled(sig, Signals.byNumber(sig), killedByCaller, wall);
+  }
+
+  @Override
+  public long pid() {
+    return containerPid;
+  }
+
+  @Override
+  public OutputStream stdin() {
+    return stdin;
+  }
+
+  @Override
+  public InputStream stdout() {
+    return stdout;
+  }
+
+  @Override
+  public InputStream stderr() {
+    return stderr;
+  }
+
+  @Override
+  public CompletableFuture<ExitStatus> exit() {
+    return exit;
+  }
+
+  @Override
+  public void kill(Signal signal) {
+    if (exit.isDone()) {
+      return;
+    }
+    killedByCaller = true;
+    Memory m = new Memory(4);
+    m.setInt(0, Signals.number(signal));
+    try {
+      int fd = control.acquire();
+      try {
+        LibC.write(fd, m, 4); // EPIPE: the launcher is already gone, and so is the container
+      } finally {
+        control.release();
+      }
+    } catch (IOException closed) {
+      // closed: the container is being closed and is killed anyway
+    }
+  }
+
+  @Override
+  public void close() {
+    if (!exit.isDone()) {
+      killedByCaller = true;
+    }
+    control.close(); // the launcher reads end of file and kills the container
+    try {
+      exit.get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      LibC.kill(launcherPid, 9); // not reaped yet, so the pid is still the launcher's
+      exit.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      // the failure is the exit future's to report
+    }
+    closeStreams();
+  }
+
+  private void closeStreams() {
+    for (AutoCloseable s : List.of(stdin, stdout, stderr)) {
+      try {
+        s.close();
+      } catch (Exception e) {
+        // our own descriptors: nothing to report
+      }
+    }
+  }
+
+  /** Reads the launcher's fixed-size messages (16 bytes; text messages carry their bytes after). */
+  private final class StatusReader {
+    boolean eof;
+    String text = "";
+    private final byte[] pending = new byte[4096];
+    private int have;
+
+    /** The next message, or null at end of file or (non-blocking) when none is complete yet. */
+    int[] next(boolean blocking) throws IOException {
+      while (true) {
+        if (have >= 16) {
+          java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(pending, 0, have).order(java.nio.ByteOrder.nativeOrder());
+          int[] msg = {b.getInt(), b.getInt(), b.getInt(), b.getInt()};
+          int len = msg[0] == MSG_TEXT ? msg[3] : 0;
+          if (have >= 16 + len) {
+            text = new String(pending, 16, len, StandardCharsets.UTF_8);
+            System.arraycopy(pending, 16 + len, pending, 0, have - 16 - len);
+            have -= 16 + len;
+            return msg;
+          }
+        }
+        if (eof) {
+          return null;
+        }
+        int fd = status.acquire();
+        long n;
+        try {
+          n = LibC.read(fd, readBuffer, Math.min(readBuffer.size(), pending.length - have));
+        } finally {
+          status.release();
+        }
+        if (n < 0) {
+          int e = Native.getLastError();
+          if (e == LibC.EINTR) {
+            continue;
+          }
+          if (e == LibC.EAGAIN && !blocking) {
+            return null;
+          }
+          throw new IOException("read the launcher's status: " + Errno.describe(e));
+        }
+        if (n == 0) {
+          eof = true;
+          continue;
+        }
+        readBuffer.read(0, pending, have, (int) n);
+        have += (int) n;
+      }
+    }
+  }
+
+  // ---- descriptors for the launcher ----
+
+  /** [child side, our side or -1] for one standard stream. */
+  private static int[] stdio(Stdio s, int number, List<Integer> childSide, List<Integer> ours) throws IOException {
+    switch (s.kind()) {
+      case PIPE: {
+        int[] p = pipe(childSide, ours, number != 0);
+        return number == 0 ? new int[] {p[0], p[1]} : new int[] {p[1], p[0]};
+      }
+      case INHERIT:
+        return new int[] {number, -1};
+      case DISCARD:
+        return new int[] {open("/dev/null", LibC.O_RDWR, childSide), -1};
+      case FILE:
+        return new int[] {open(s.file().orElseThrow().toString(),
+            number == 0 ? LibC.O_RDONLY : LibC.O_WRONLY | LibC.O_CREAT | LibC.O_TRUNC, childSide), -1};
+      case APPEND:
+        return new int[] {open(s.file().orElseThrow().toString(), LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND, childSide), -1};
+      default:
+        throw new AssertionError(s.kind());
+    }
+  }
+
+  /**
+   * A pipe; which end is the child's: the write end when {@code childWrites}. Both ends are
+   * close-on-exec and above the launcher's fixed descriptors.
+   */
+  private static int[] pipe(List<Integer> childSide, List<Integer> ours, boolean childWrites) throws IOException {
+    int[] p = new int[2];
+    if (LibC.pipe2(p, LibC.O_CLOEXEC) < 0) {
+      throw Errno.last("pipe2");
+    }
+    p[0] = high(p[0]);
+    p[1] = high(p[1]);
+    childSide.add(childWrites ? p[1] : p[0]);
+    ours.add(childWrites ? p[0] : p[1]);
+    return p;
+  }
+
+  private static int open(String path, int flags, List<Integer> childSide) throws IOException {
+    int fd = LibC.open(path, flags | LibC.O_CLOEXEC, 0644);
+    if (fd < 0) {
+      throw Errno.last("open " + path);
+    }
+    fd = high(fd);
+    childSide.add(fd);
+    return fd;
+  }
+
+  private static int planMemfd(LaunchPlan plan, List<Integer> childSide) throws IOException {
+    int fd = LibC.memfd_create("isola-plan", LibC.MFD_CLOEXEC);
+    if (fd < 0) {
+      throw Errno.last("memfd_create for the launch plan");
+    }
+    fd = high(fd);
+    childSide.add(fd);
+    byte[] bytes = plan.bytes();
+    Memory m = new Memory(bytes.length);
+    m.write(0, bytes, 0, bytes.length);
+    if (LibC.pwrite(fd, m, bytes.length, 0) != bytes.length) {
+      throw Errno.last("write the launch plan");
+    }
+    return fd;
+  }
+
+  /** Moves a descriptor above the launcher's fixed ones (only when the JVM's 0-2 were closed). */
+  private static int high(int fd) throws IOException {
+    if (fd > Launcher.FD_CONTROL) {
+      return fd;
+    }
+    int moved = LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, Launcher.FD_CONTROL + 1);
+    LibC.close(fd);
+    if (moved < 0) {
+      throw Errno.last("fcntl F_DUPFD_CLOEXEC");
+    }
+    return moved;
+  }
+
+  private static void closeAll(List<Integer> fds) {
+    fds.forEach(LibC::close);
+    fds.clear();
+  }
+
+  private static OutputStream closedOutput() {
+    OutputStream out = OutputStream.nullOutputStream();
+    try {
+      out.close();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+    return out;
+  }
+}

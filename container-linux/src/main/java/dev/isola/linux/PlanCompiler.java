@@ -1,0 +1,350 @@
+package dev.isola.linux;
+
+import dev.isola.ContainerSpec;
+import dev.isola.ContainerStartException;
+import dev.isola.Mount;
+import dev.isola.Namespace;
+import dev.isola.Stdio;
+import dev.isola.UnsupportedFeatureException;
+import dev.isola.linux.LaunchPlan.Op;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Compiles a {@link ContainerSpec} into the {@link LaunchPlan} the launcher runs, after checking
+ * what only the host can tell (does the rootfs exist, may this user do that).
+ *
+ * <p>The mount sequence is bubblewrap's: a private mount table; a staging tmpfs on {@code /tmp}
+ * that becomes the root, with the host's root under {@code /oldroot}; the container's root built
+ * at {@code /newroot} from binds of {@code /oldroot/...} (so any host path can be a source, even one
+ * under {@code /tmp}); then the host's root detached and a second pivot into {@code /newroot}.
+ * Targets are resolved by the launcher beneath {@code /newroot}, never following a symlink out.
+ */
+final class PlanCompiler {
+  static final long MS_RDONLY = 1;
+  static final long MS_NOSUID = 2;
+  static final long MS_NODEV = 4;
+  static final long MS_NOEXEC = 8;
+  static final long MS_BIND = 4096;
+  static final long MS_REC = 16384;
+  static final long MS_PRIVATE = 1 << 18;
+  static final long MNT_DETACH = 2;
+
+  static final Map<Namespace, Long> CLONE_FLAGS = new EnumMap<>(Map.of(
+      Namespace.MOUNT, 0x00020000L, Namespace.CGROUP, 0x02000000L, Namespace.UTS, 0x04000000L,
+      Namespace.IPC, 0x08000000L, Namespace.USER, 0x10000000L, Namespace.PID, 0x20000000L,
+      Namespace.NETWORK, 0x40000000L));
+
+  /** Host directories that make up the default root, when they exist. */
+  static final List<String> HOST_DIRS = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
+  /** The part of the host's {@code /etc} in the default root: no secrets, what programs need to start. */
+  static final List<String> HOST_ETC = List.of("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf",
+      "/etc/ld.so.conf.d", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/localtime", "/etc/os-release");
+  static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
+
+  private static final String STAGING = "/tmp";
+  private static final String OLD = "/oldroot";
+  private static final String NEW = "/newroot";
+
+  private final Host host;
+  private final Path hostRoot;
+
+  PlanCompiler(Host host) {
+    this(host, Path.of("/"));
+  }
+
+  /** {@code hostRoot} lets tests compile against a fake host tree. */
+  PlanCompiler(Host host, Path hostRoot) {
+    this.host = host;
+    this.hostRoot = hostRoot;
+  }
+
+  LaunchPlan compile(ContainerSpec spec) {
+    Set<Namespace> ns = spec.namespaces();
+    if (!host.isRoot() && !ns.contains(Namespace.USER)) {
+      throw new UnsupportedFeatureException("sharing the host's user namespace",
+          "an ordinary user (uid " + host.euid + ") can create the other namespaces only inside a new user namespace");
+    }
+    checkHostPaths(spec);
+    LaunchPlan.Builder plan = new LaunchPlan.Builder();
+    long flags = 0;
+    for (Namespace n : ns) {
+      flags |= CLONE_FLAGS.get(n);
+    }
+    plan.add(Op.CLONE, flags, "create namespaces " + names(ns));
+    IdMaps maps = ns.contains(Namespace.USER) ? IdMaps.resolve(spec.idMapping(), host) : null;
+    if (maps != null) {
+      idMaps(plan, maps);
+    }
+    // always: the child goes on only while the launcher lives, and after it wrote the id maps
+    plan.add(Op.SYNC, "wait for the launcher");
+    if (maps != null) {
+      // the clone still has the caller's host ids, which the maps may not contain
+      plan.add(Op.SET_IDS, List.of(0L, 0L, maps.denySetgroups ? 0L : 1L), List.of(), "become root (uid 0, gid 0) in the user namespace");
+    }
+    stage(plan);
+    root(plan, spec);
+    plan.add(Op.SET_ROOT, "resolve paths inside the new root", NEW, OLD + "/proc");
+    proc(plan, ns.contains(Namespace.PID));
+    dev(plan);
+    if (spec.mounts().stream().noneMatch(m -> m.target().equals("/tmp"))) {
+      plan.add(Op.MOUNT, MS_NOSUID | MS_NODEV, "mount a tmpfs on /tmp", "tmpfs", "/tmp", "tmpfs", "mode=1777,size=256m");
+    }
+    for (Mount m : spec.mounts()) {
+      mount(plan, m);
+    }
+    if (spec.readOnlyRootfs()) {
+      plan.add(Op.REMOUNT, MS_RDONLY | MS_NOSUID | MS_NODEV, "make the root read-only", "/");
+    }
+    plan.add(Op.UMOUNT, MNT_DETACH, "detach the host's root", OLD);
+    plan.add(Op.PIVOT_ROOT, "pivot into the container's root", NEW, ".");
+    plan.add(Op.SET_ROOT, "use the container's /proc", "", "/proc");
+    spec.hostname().ifPresent(h -> plan.add(Op.HOSTNAME, "set the hostname to " + h, h));
+    if (ns.contains(Namespace.NETWORK)) {
+      plan.add(Op.LOOPBACK_UP, "bring up the loopback interface");
+    }
+    plan.add(Op.SETSID, "start a new session (no access to the caller's terminal)");
+    if (spec.init()) {
+      plan.add(Op.INIT, "start the container's init");
+    }
+    plan.add(Op.CHDIR, "change to the working directory " + spec.workingDirectory(), spec.workingDirectory());
+    plan.add(Op.DROP_CAPS, "drop all capabilities");
+    plan.add(Op.NO_NEW_PRIVS, "set no_new_privs");
+    plan.add(Op.CLOSE_FDS, "close every descriptor but 0, 1 and 2");
+    List<String> exec = new ArrayList<>(spec.command());
+    spec.env().forEach((k, v) -> exec.add(k + "=" + v));
+    plan.add(Op.EXEC, List.of((long) spec.command().size()), exec, "execute " + spec.command().get(0));
+    return plan.build();
+  }
+
+  private void idMaps(LaunchPlan.Builder plan, IdMaps maps) {
+    if (maps.viaHelpers) {
+      List<String> uid = new ArrayList<>(List.of(host.newuidmap.toString(), "%pid"));
+      uid.addAll(IdMaps.helperArgs(maps.uids));
+      List<String> gid = new ArrayList<>(List.of(host.newgidmap.toString(), "%pid"));
+      gid.addAll(IdMaps.helperArgs(maps.gids));
+      plan.add(Op.RUN_HELPER, List.of(), uid, "map uids with " + String.join(" ", uid));
+      plan.add(Op.RUN_HELPER, List.of(), gid, "map gids with " + String.join(" ", gid));
+    } else {
+      if (maps.denySetgroups) {
+        plan.add(Op.WRITE_PROC, "deny setgroups in the user namespace", "setgroups", "deny");
+      }
+      String uid = IdMaps.mapFile(maps.uids);
+      String gid = IdMaps.mapFile(maps.gids);
+      plan.add(Op.WRITE_PROC, "write the uid map \"" + uid.strip().replace('\n', ',') + "\"", "uid_map", uid);
+      plan.add(Op.WRITE_PROC, "write the gid map \"" + gid.strip().replace('\n', ',') + "\"", "gid_map", gid);
+    }
+  }
+
+  /** A private mount table and a staging root, with the host's root at {@code /oldroot}. */
+  private static void stage(LaunchPlan.Builder plan) {
+    plan.add(Op.MOUNT, MS_REC | MS_PRIVATE, "make the mount table private", "", "/", "", "");
+    plan.add(Op.MOUNT, MS_NOSUID | MS_NODEV, "mount the staging tmpfs on " + STAGING, "tmpfs", STAGING, "tmpfs", "mode=0755,size=64k");
+    plan.add(Op.MKDIR, 0755, "create " + STAGING + NEW, STAGING + NEW);
+    plan.add(Op.MKDIR, 0755, "create " + STAGING + OLD, STAGING + OLD);
+    plan.add(Op.PIVOT_ROOT, "pivot into the staging tmpfs", STAGING, OLD.substring(1));
+    plan.add(Op.SET_ROOT, "use the host's /proc under " + OLD, "", OLD + "/proc");
+  }
+
+  private void root(LaunchPlan.Builder plan, ContainerSpec spec) {
+    if (spec.rootfs().isPresent()) {
+      Path rootfs = spec.rootfs().get();
+      plan.add(Op.MOUNT, MS_BIND | MS_REC, "bind the rootfs " + rootfs, OLD + rootfs, NEW, "", "");
+      return;
+    }
+    plan.add(Op.MOUNT, MS_NOSUID | MS_NODEV, "mount the root tmpfs", "tmpfs", NEW, "tmpfs", "mode=0755,size=1m");
+    List<String> entries = new ArrayList<>(HOST_DIRS);
+    entries.add("/etc");
+    entries.addAll(HOST_ETC);
+    for (String path : entries) {
+      Path onHost = hostPath(path);
+      if (path.equals("/etc")) {
+        plan.add(Op.MKDIR, 0755, "create /etc", NEW + path);
+      } else if (Files.isSymbolicLink(onHost)) {
+        String link = readLink(onHost);
+        plan.add(Op.SYMLINK, "link " + path + " to " + link, link, NEW + path);
+      } else if (Files.isDirectory(onHost, LinkOption.NOFOLLOW_LINKS)) {
+        plan.add(Op.MKDIR, 0755, "create " + path, NEW + path);
+        bindReadOnly(plan, OLD + path, NEW + path, "bind the host's " + path);
+      } else if (Files.isRegularFile(onHost, LinkOption.NOFOLLOW_LINKS)) {
+        plan.add(Op.MKFILE, 0644, "create " + path, NEW + path);
+        bindReadOnly(plan, OLD + path, NEW + path, "bind the host's " + path);
+      }
+    }
+    Set<String> dirs = new LinkedHashSet<>(List.of("/proc", "/dev", "/tmp"));
+    for (Mount m : spec.mounts()) {
+      if (boundFromHost(m.target())) {
+        continue; // checked to exist on the host: nothing is ever created through a host bind
+      }
+      for (int i = m.target().indexOf('/', 1); i > 0; i = m.target().indexOf('/', i + 1)) {
+        dirs.add(m.target().substring(0, i));
+      }
+    }
+    for (String dir : dirs) {
+      plan.add(Op.MKDIR, 0755, "create " + dir, NEW + dir);
+    }
+    for (Mount m : spec.mounts()) {
+      if (!boundFromHost(m.target())) {
+        boolean file = m.source().map(s -> !Files.isDirectory(s)).orElse(false);
+        plan.add(file ? Op.MKFILE : Op.MKDIR, file ? 0644 : 0755, "create the mount point " + m.target(), NEW + m.target());
+      }
+    }
+  }
+
+  /** Whether a path of the default root lies in (or is) a bind of the host's. */
+  private static boolean boundFromHost(String path) {
+    for (String dir : HOST_DIRS) {
+      if (path.equals(dir) || path.startsWith(dir + "/")) {
+        return true;
+      }
+    }
+    return path.startsWith("/etc/");
+  }
+
+  private static void bindReadOnly(LaunchPlan.Builder plan, String source, String target, String what) {
+    plan.add(Op.MOUNT, MS_BIND | MS_REC, what, source, target, "", "");
+    plan.add(Op.REMOUNT, MS_RDONLY | MS_NOSUID | MS_NODEV, "make " + target.substring(NEW.length()) + " read-only", target);
+  }
+
+  private static void proc(LaunchPlan.Builder plan, boolean newPid) {
+    if (newPid) {
+      plan.add(Op.MOUNT, MS_NOSUID | MS_NODEV | MS_NOEXEC, "mount a new proc on /proc", "proc", "/proc", "proc", "");
+    } else {
+      plan.add(Op.MOUNT, MS_BIND | MS_REC, "bind the host's /proc (the pid namespace is shared)", OLD + "/proc", "/proc", "", "");
+    }
+  }
+
+  private static void dev(LaunchPlan.Builder plan) {
+    plan.add(Op.MOUNT, MS_NOSUID | MS_NOEXEC, "mount a tmpfs on /dev", "tmpfs", "/dev", "tmpfs", "mode=0755,size=64k");
+    for (String d : DEVICES) {
+      plan.add(Op.MKFILE, 0666, "create /dev/" + d, "/dev/" + d);
+      plan.add(Op.MOUNT, MS_BIND, "bind the host's /dev/" + d, OLD + "/dev/" + d, "/dev/" + d, "", "");
+    }
+    plan.add(Op.MKDIR, 0755, "create /dev/pts", "/dev/pts");
+    plan.add(Op.MOUNT, MS_NOSUID | MS_NOEXEC, "mount a new devpts on /dev/pts", "devpts", "/dev/pts", "devpts", "newinstance,ptmxmode=0666,mode=0620");
+    plan.add(Op.SYMLINK, "link /dev/ptmx", "pts/ptmx", "/dev/ptmx");
+    plan.add(Op.MKDIR, 01777, "create /dev/shm", "/dev/shm");
+    plan.add(Op.MOUNT, MS_NOSUID | MS_NODEV | MS_NOEXEC, "mount a tmpfs on /dev/shm", "tmpfs", "/dev/shm", "tmpfs", "mode=1777,size=64m");
+    plan.add(Op.SYMLINK, "link /dev/fd", "/proc/self/fd", "/dev/fd");
+    plan.add(Op.SYMLINK, "link /dev/stdin", "/proc/self/fd/0", "/dev/stdin");
+    plan.add(Op.SYMLINK, "link /dev/stdout", "/proc/self/fd/1", "/dev/stdout");
+    plan.add(Op.SYMLINK, "link /dev/stderr", "/proc/self/fd/2", "/dev/stderr");
+    plan.add(Op.REMOUNT, MS_RDONLY, "make /dev read-only", "/dev");
+  }
+
+  private static void mount(LaunchPlan.Builder plan, Mount m) {
+    long flags = 0;
+    if (m.flags().contains(Mount.Flag.READ_ONLY)) {
+      flags |= MS_RDONLY;
+    }
+    if (m.flags().contains(Mount.Flag.NO_SUID)) {
+      flags |= MS_NOSUID;
+    }
+    if (m.flags().contains(Mount.Flag.NO_DEV)) {
+      flags |= MS_NODEV;
+    }
+    if (m.flags().contains(Mount.Flag.NO_EXEC)) {
+      flags |= MS_NOEXEC;
+    }
+    if (m.type() == Mount.Type.TMPFS) {
+      plan.add(Op.MOUNT, flags, "mount a tmpfs on " + m.target(), "tmpfs", m.target(), "tmpfs",
+          "mode=1777,size=" + m.sizeBytes().getAsLong());
+    } else {
+      Path source = m.source().orElseThrow();
+      plan.add(Op.MOUNT, MS_BIND | MS_REC, "bind " + source + " on " + m.target(), OLD + source, m.target(), "", "");
+      plan.add(Op.REMOUNT, flags, "set " + m.flags() + " on " + m.target(), m.target());
+    }
+  }
+
+  /** What only the host can tell, checked before anything starts. */
+  private void checkHostPaths(ContainerSpec spec) {
+    if (!Files.isDirectory(hostRoot.resolve(STAGING.substring(1)), LinkOption.NOFOLLOW_LINKS)) {
+      throw new UnsupportedFeatureException("starting a container", "the host has no directory " + STAGING + " to stage the root in");
+    }
+    if (spec.rootfs().isEmpty()) {
+      for (Mount m : spec.mounts()) {
+        if (boundFromHost(m.target())) {
+          checkTarget(hostRoot, m.target());
+        }
+      }
+    } else {
+      Path rootfs = spec.rootfs().get();
+      if (!Files.exists(rootfs)) {
+        throw invalid("rootfs " + rootfs + " does not exist");
+      }
+      if (!Files.isDirectory(rootfs)) {
+        throw invalid("rootfs " + rootfs + " is not a directory");
+      }
+      Set<String> needed = new LinkedHashSet<>(List.of("/proc", "/dev"));
+      if (spec.mounts().stream().noneMatch(m -> m.target().equals("/tmp"))) {
+        needed.add("/tmp");
+      }
+      spec.mounts().forEach(m -> needed.add(m.target()));
+      for (String target : needed) {
+        checkTarget(rootfs, target);
+      }
+    }
+    for (Mount m : spec.mounts()) {
+      m.source().ifPresent(s -> {
+        if (!Files.exists(s)) {
+          throw invalid("bind source " + s + " does not exist (mount on " + m.target() + ")");
+        }
+      });
+    }
+    for (Stdio s : List.of(spec.stdin(), spec.stdout(), spec.stderr())) {
+      s.file().ifPresent(f -> {
+        Path parent = f.toAbsolutePath().getParent();
+        if (s == spec.stdin() ? !Files.isReadable(f) : parent != null && !Files.isDirectory(parent)) {
+          throw invalid("stdio file " + f + (s == spec.stdin() ? " is not readable" : " is in a directory that does not exist"));
+        }
+      });
+    }
+  }
+
+  /**
+   * A mount point in a caller's rootfs must exist: Isola does not write into it. A symlink on the
+   * way is left to the launcher, which resolves it inside the root.
+   */
+  private static void checkTarget(Path rootfs, String target) {
+    Path p = rootfs;
+    for (String part : target.substring(1).split("/")) {
+      p = p.resolve(part);
+      if (Files.isSymbolicLink(p)) {
+        return;
+      }
+      if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+        throw invalid("the root " + rootfs + " has no " + target + " to mount on; create it (" + rootfs + target + ")");
+      }
+    }
+  }
+
+  private static ContainerStartException invalid(String what) {
+    return new ContainerStartException("check the spec against the host", what, -1);
+  }
+
+  private Path hostPath(String path) {
+    return hostRoot.resolve(path.substring(1));
+  }
+
+  private static String readLink(Path link) {
+    try {
+      return Files.readSymbolicLink(link).toString();
+    } catch (IOException e) {
+      throw new ContainerStartException("read the host's " + link, e.toString(), -1);
+    }
+  }
+
+  private static String names(Set<Namespace> ns) {
+    List<String> names = new ArrayList<>();
+    ns.forEach(n -> names.add(n.name().toLowerCase()));
+    return String.join(", ", names);
+  }
+}
