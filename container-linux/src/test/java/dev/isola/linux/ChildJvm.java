@@ -1,0 +1,85 @@
+package dev.isola.linux;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+
+/** Command lines for a second JVM that runs a main class of the tests against the built classes. */
+final class ChildJvm {
+  private ChildJvm() {}
+
+  static String java() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  static String classPath() {
+    return System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+  }
+
+  /** {@code java -cp <class path> main args...}. */
+  static List<String> command(String classPath, Class<?> main, String... args) {
+    List<String> cmd = new ArrayList<>(List.of(java(), "-cp", classPath, main.getName()));
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
+  /**
+   * A copy of the class path that any user can read, in {@code dir}: the build's own directories
+   * may lie under a home that uid 65534 cannot enter.
+   */
+  static String worldReadableClassPath(Path dir) {
+    List<String> entries = new ArrayList<>();
+    int i = 0;
+    try {
+      for (String entry : classPath().split(File.pathSeparator)) {
+        Path source = Path.of(entry);
+        if (!Files.exists(source)) {
+          continue;
+        }
+        Path copy = dir.resolve(i++ + "-" + source.getFileName());
+        try (Stream<Path> files = Files.walk(source)) {
+          for (Path f : (Iterable<Path>) files::iterator) {
+            Path target = copy.resolve(source.relativize(f).toString());
+            if (Files.isDirectory(f)) {
+              Files.createDirectories(target);
+            } else {
+              Files.copy(f, target, StandardCopyOption.COPY_ATTRIBUTES);
+            }
+          }
+        }
+        entries.add(copy.toString());
+      }
+      try (Stream<Path> all = Files.walk(dir)) {
+        for (Path p : (Iterable<Path>) all::iterator) {
+          Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(Files.isDirectory(p) ? "rwxr-xr-x" : "rw-r--r--"));
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return String.join(File.pathSeparator, entries);
+  }
+
+  /** Runs to the end and returns stdout and stderr together. */
+  static String run(List<String> command) {
+    try {
+      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+      p.getOutputStream().close();
+      String out = new String(p.getInputStream().readAllBytes());
+      p.waitFor();
+      return out;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+package dev.isola.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * What a container could leave behind in this JVM and on the host: child processes, pipes and
+ * memfds, mounts, temporary directories. Take a snapshot before, then {@link #assertNoneSince()}.
+ */
+final class Leftovers {
+  private final List<Long> children = children();
+  private final List<String> descriptors = descriptors();
+  private final List<String> mounts = mounts();
+  private final TreeSet<String> tmp = tmpEntries();
+
+  static Leftovers snapshot() {
+    return new Leftovers();
+  }
+
+  void assertNoneSince() {
+    // the supervisor reaps the launcher right after the container ends; allow it a moment
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (!children().equals(children) && System.nanoTime() < deadline) {
+      sleep(10);
+    }
+    assertThat(children()).as("child processes of the JVM").isEqualTo(children);
+    assertThat(descriptors()).as("pipes and memfds open in the JVM").isEqualTo(descriptors);
+    assertThat(mounts()).as("mounts of the JVM's mount namespace").isEqualTo(mounts);
+    assertThat(tmpEntries()).as("entries of the temporary directory").isEqualTo(tmp);
+  }
+
+  static boolean processExists(long pid) {
+    Path stat = Path.of("/proc/" + pid + "/stat");
+    try {
+      // a zombie is gone for every purpose but its parent's
+      return Files.exists(stat) && !Files.readString(stat).replaceFirst("^.*\\) ", "").startsWith("Z");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  static List<Long> children() {
+    long self = ProcessHandle.current().pid();
+    List<Long> result = new ArrayList<>();
+    try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+      procs.filter(p -> p.getFileName().toString().matches("\\d+")).forEach(p -> {
+        try {
+          String stat = Files.readString(p.resolve("stat"));
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          if (Long.parseLong(f[1]) == self) {
+            result.add(Long.parseLong(p.getFileName().toString()));
+          }
+        } catch (IOException | RuntimeException e) {
+          // the process ended while we looked
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    result.sort(null);
+    return result;
+  }
+
+  static List<String> descriptors() {
+    List<String> result = new ArrayList<>();
+    try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+      fds.forEach(fd -> {
+        try {
+          String target = Files.readSymbolicLink(fd).toString();
+          if (target.startsWith("pipe:") || target.contains("isola-plan")) {
+            result.add(fd.getFileName() + " -> " + target);
+          }
+        } catch (IOException e) {
+          // the listing's own descriptor
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    result.sort(null);
+    return result;
+  }
+
+  private static List<String> mounts() {
+    try {
+      return Files.readAllLines(Path.of("/proc/self/mountinfo"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static TreeSet<String> tmpEntries() {
+    try (Stream<Path> entries = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+      TreeSet<String> names = new TreeSet<>();
+      entries.filter(p -> p.getFileName().toString().startsWith("isola")).forEach(p -> names.add(p.getFileName().toString()));
+      return names;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package dev.isola.linux;
+
+import dev.isola.Container;
+import dev.isola.ContainerSpec;
+import dev.isola.ExitStatus;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+
+/** Runs a container to its end and keeps what it printed. */
+final class Run {
+  final String stdout;
+  final String stderr;
+  final ExitStatus status;
+
+  private Run(String stdout, String stderr, ExitStatus status) {
+    this.stdout = stdout;
+    this.stderr = stderr;
+    this.status = status;
+  }
+
+  /** A builder with the busybox rootfs and {@code sh -c script}. */
+  static ContainerSpec.Builder sh(String script) {
+    return Container.builder().rootfs(TestRootfs.busybox()).command("sh", "-c", script);
+  }
+
+  static Run of(String script) {
+    return of(sh(script));
+  }
+
+  static Run of(ContainerSpec.Builder builder) {
+    try (Container c = builder.start()) {
+      CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(c.stderr()));
+      String out = drain(c.stdout());
+      return new Run(out, err.join(), c.waitFor());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String drain(InputStream in) {
+    try {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      in.transferTo(out);
+      return out.toString(StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return status + "\nstdout: " + stdout + "\nstderr: " + stderr;
+  }
+}

@@ -1,0 +1,90 @@
+package dev.isola.linux;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * A busybox root file system for tests, built once per JVM from Debian's busybox-static, in a
+ * world-readable temporary directory (the rootless tests run as uid 65534) that is deleted when
+ * the JVM ends.
+ */
+final class TestRootfs {
+  private static final Path BUSYBOX = Path.of("/bin/busybox");
+  private static Path busybox;
+
+  private TestRootfs() {}
+
+  static synchronized Path busybox() {
+    if (busybox == null) {
+      busybox = build();
+    }
+    return busybox;
+  }
+
+  private static Path build() {
+    if (!Files.isExecutable(BUSYBOX) || !isStatic(BUSYBOX)) {
+      throw new IllegalStateException("the tests need a static busybox at " + BUSYBOX
+          + ": install Debian's busybox-static (scripts/install-test-deps does)");
+    }
+    try {
+      Path root = Files.createTempDirectory("isola-test-rootfs-");
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(root)));
+      Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x"));
+      for (String dir : new String[] {"bin", "proc", "dev", "tmp", "etc", "data", "root"}) {
+        Files.createDirectories(root.resolve(dir));
+      }
+      Files.setPosixFilePermissions(root.resolve("tmp"), PosixFilePermissions.fromString("rwxrwxrwx"));
+      Files.copy(BUSYBOX, root.resolve("bin/busybox"));
+      Process list = new ProcessBuilder(BUSYBOX.toString(), "--list").start();
+      for (String applet : new String(list.getInputStream().readAllBytes()).split("\n")) {
+        if (!applet.isBlank() && !applet.equals("busybox")) {
+          Files.createSymbolicLink(root.resolve("bin").resolve(applet), Path.of("busybox"));
+        }
+      }
+      list.waitFor();
+      Files.writeString(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
+      Files.writeString(root.resolve("etc/group"), "root:x:0:\nnogroup:x:65534:\n");
+      Files.writeString(root.resolve("etc/marker"), "inside the test rootfs\n");
+      Files.writeString(root.resolve("bin/not-executable"), "#!/bin/sh\necho should not run\n");
+      Files.setPosixFilePermissions(root.resolve("bin/not-executable"), PosixFilePermissions.fromString("rw-r--r--"));
+      return root;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static boolean isStatic(Path file) {
+    try {
+      // a dynamic ELF has a PT_INTERP naming the loader
+      return !new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1).contains("/lib64/ld-linux")
+          && !new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1).contains("/lib/ld-linux");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  static void deleteTree(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          // best effort at exit
+        }
+      });
+    } catch (IOException e) {
+      // best effort at exit
+    }
+  }
+}
