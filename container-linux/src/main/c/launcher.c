@@ -457,7 +457,10 @@ static void do_init(int32_t index) {
   pid_t init = getpid();
   pid_t pid = fork();
   if (pid < 0) child_fail(index, errno);
-  if (pid > 0) run_init(pid, &all);
+  if (pid > 0) {
+    prctl(PR_SET_NAME, "isola-init", 0, 0, 0);
+    run_init(pid, &all);
+  }
   /* the command: default signals again, and death with its init */
   sa.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; sig++) {
@@ -485,6 +488,12 @@ static void __attribute__((noreturn)) run_child(uint32_t first) {
         }
         if (n != 1) _exit(127); /* the launcher failed and said so */
         close(sync_pipe[0]);
+        /*
+         * Dumpable until now, so that an unprivileged launcher could write its maps (the kernel
+         * gives a non-dumpable process's /proc files to root). From here on the container may
+         * run code: no ptrace, no /proc/<pid>/mem or exe of this process (ESC-01/03).
+         */
+        if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) child_fail(index, errno);
         break;
       }
       case OP_MOUNT: r = do_mount(s); break;
@@ -617,7 +626,7 @@ int main(void) {
   for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
   signal(SIGPIPE, SIG_IGN); /* a JVM that went away must not kill the monitor mid-report */
   sigprocmask(SIG_SETMASK, &chld, NULL);
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* no ptrace, no /proc/<pid>/mem, from inside (ESC-01/03) */
+  prctl(PR_SET_NAME, "isola-monitor", 0, 0, 0);
 
   close_stray_fds();
   fcntl(FD_STATUS, F_SETFD, FD_CLOEXEC);
@@ -652,6 +661,7 @@ int main(void) {
   close(sync_pipe[0]);
   close(exec_pipe[1]);
   close(result_pipe[1]);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* The monitor does not hold the container's stdio: its end must be the container's end. */
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (devnull >= 0) {

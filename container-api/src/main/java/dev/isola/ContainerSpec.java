@@ -294,8 +294,8 @@ public final class ContainerSpec {
         if (Objects.requireNonNull(kind, "namespace") == Namespace.MOUNT) {
           throw new IllegalArgumentException("the mount namespace cannot be shared: a container always has its own root");
         }
-        namespaces.remove(kind);
       }
+      namespaces.removeAll(Arrays.asList(kinds));
       return this;
     }
 
@@ -332,8 +332,11 @@ public final class ContainerSpec {
 
     /** Checks the whole spec and returns it. */
     public ContainerSpec build() {
-      if (command.isEmpty() || command.get(0).isEmpty()) {
-        throw new IllegalArgumentException("command must name a program: " + command);
+      if (command.isEmpty()) {
+        throw new IllegalArgumentException("command must name a program; it is empty");
+      }
+      if (command.get(0).isEmpty()) {
+        throw new IllegalArgumentException("command must name a program; its first argument is \"\": " + command);
       }
       if (hostname != null && !namespaces.contains(Namespace.UTS)) {
         throw new IllegalArgumentException("hostname \"" + hostname + "\" needs a new UTS namespace, but UTS is shared with the host");

@@ -16,7 +16,7 @@ public final class ExitStatus {
     this.reason = reason;
     this.exitCode = exitCode;
     this.signal = signal;
-    this.wallTime = wallTime;
+    this.wallTime = Objects.requireNonNull(wallTime, "wallTime");
   }
 
   /** The process called {@code exit(code)}. */

@@ -39,8 +39,9 @@ public final class IdMapping {
     private final long count;
 
     private Range(long containerId, long hostId, long count) {
-      if (containerId < 0 || hostId < 0 || count < 1
-          || containerId + count > 0xFFFF_FFFFL || hostId + count > 0xFFFF_FFFFL) {
+      // Written as "id > limit - count" so that a huge id or count cannot overflow past the check.
+      if (containerId < 0 || hostId < 0 || count < 1 || count > 0xFFFF_FFFFL
+          || containerId > 0xFFFF_FFFFL - count || hostId > 0xFFFF_FFFFL - count) {
         throw new IllegalArgumentException("invalid id range: container " + containerId
             + ", host " + hostId + ", count " + count + " (ids are 0..4294967294, count >= 1)");
       }

@@ -159,7 +159,7 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     if (op == Op.CHDIR && errno == 2) {
       return "; the working directory does not exist in the container";
     }
-    if (op == Op.WRITE_PROC && errno == 1) {
+    if (op == Op.WRITE_PROC && (errno == 1 || errno == 13)) {
       return "; this user may not map these ids (an ordinary user maps only its own uid and gid without newuidmap)";
     }
     return "";

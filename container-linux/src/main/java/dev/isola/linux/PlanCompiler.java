@@ -201,12 +201,17 @@ final class PlanCompiler {
 
   /** Whether a path of the default root lies in (or is) a bind of the host's. */
   private static boolean boundFromHost(String path) {
-    for (String dir : HOST_DIRS) {
-      if (path.equals(dir) || path.startsWith(dir + "/")) {
+    for (String bound : HOST_DIRS) {
+      if (path.equals(bound) || path.startsWith(bound + "/")) {
         return true;
       }
     }
-    return path.startsWith("/etc/");
+    for (String bound : HOST_ETC) {
+      if (path.equals(bound) || path.startsWith(bound + "/")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void bindReadOnly(LaunchPlan.Builder plan, String source, String target, String what) {
@@ -227,6 +232,7 @@ final class PlanCompiler {
     for (String d : DEVICES) {
       plan.add(Op.MKFILE, 0666, "create /dev/" + d, "/dev/" + d);
       plan.add(Op.MOUNT, MS_BIND, "bind the host's /dev/" + d, OLD + "/dev/" + d, "/dev/" + d, "", "");
+      plan.add(Op.REMOUNT, MS_NOSUID | MS_NOEXEC, "set nosuid,noexec on /dev/" + d, "/dev/" + d);
     }
     plan.add(Op.MKDIR, 0755, "create /dev/pts", "/dev/pts");
     plan.add(Op.MOUNT, MS_NOSUID | MS_NOEXEC, "mount a new devpts on /dev/pts", "devpts", "/dev/pts", "devpts", "newinstance,ptmxmode=0666,mode=0620");

@@ -1,0 +1,97 @@
+package dev.isola.linux;
+
+import dev.isola.Container;
+import dev.isola.ContainerException;
+import dev.isola.ContainerSpec;
+import dev.isola.IdMapping;
+import dev.isola.Mount;
+import dev.isola.Namespace;
+import dev.isola.Signal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+
+/**
+ * Run by {@link RootlessTest} in a child JVM as an ordinary user: each scenario prints one line
+ * "name: result" for the test to check.
+ */
+public final class RootlessMain {
+  private RootlessMain() {}
+
+  private static String only = "";
+
+  public static void main(String[] args) throws Exception {
+    Path rootfs = Path.of(args[0]);
+    Path shared = Path.of(args[1]);
+    only = args.length > 2 ? args[2] : "";
+    String hostUserNs = Files.readSymbolicLink(Path.of("/proc/self/ns/user")).toString();
+    String hostNetNs = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+    report("whoami", () -> "uid " + LibC.geteuid());
+    report("ids", () -> run(sh(rootfs, "id -u; cat /proc/self/uid_map /proc/self/gid_map | tr -s ' ' | tr '\\n' ';'")));
+    report("namespaces", () -> {
+      String out = run(sh(rootfs, "readlink /proc/self/ns/user; readlink /proc/self/ns/net"));
+      String[] l = out.split("\n");
+      return (l[0].equals(hostUserNs) ? "user-shared" : "user-new") + " " + (l[1].equals(hostNetNs) ? "net-shared" : "net-new");
+    });
+    report("pid-hostname-net", () -> run(sh(rootfs, "echo $$ $(hostname) $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ')")));
+    report("readonly-root", () -> run(sh(rootfs, "touch /etc/x 2>/dev/null && echo writable || echo read-only; echo t > /tmp/t && cat /tmp/t")));
+    report("bind", () -> run(sh(rootfs, "cat /data/shared.txt; touch /data/new 2>/dev/null && echo wrote || echo refused")
+        .mount(Mount.bind(shared, "/data"))));
+    report("default-root", () -> run(Container.builder().command("sh", "-c", "test -d /usr/bin && echo usr-ok; id -u")));
+    report("exit-and-kill", () -> {
+      try (Container c = Container.builder().rootfs(rootfs).command("sleep", "60").start()) {
+        c.kill(Signal.TERM);
+        return c.waitFor(Duration.ofSeconds(10)).map(s -> s.reason() + " " + s.signal().orElse(null)).orElse("still running");
+      }
+    });
+    report("launcher", () -> {
+      try (Container c = Container.builder().rootfs(rootfs).command("sleep", "60").start()) {
+        long monitor = ProcessHandle.of(c.pid()).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L);
+        String comm = Files.readString(Path.of("/proc/" + monitor + "/comm")).trim();
+        try {
+          return comm + " exe " + Files.readSymbolicLink(Path.of("/proc/" + monitor + "/exe"));
+        } catch (java.nio.file.AccessDeniedException e) {
+          return comm + " not dumpable";
+        }
+      }
+    });
+    report("host-root", () -> run(sh(rootfs, "true").idMapping(IdMapping.hostRoot())));
+    report("shared-user", () -> run(sh(rootfs, "true").share(Namespace.USER)));
+    report("subordinate", () -> run(sh(rootfs, "cat /proc/self/uid_map | tr -s ' ' | tr '\\n' ';'").idMapping(IdMapping.subordinate())));
+  }
+
+  private static ContainerSpec.Builder sh(Path rootfs, String script) {
+    return Container.builder().rootfs(rootfs).command("sh", "-c", script);
+  }
+
+  private static String run(ContainerSpec.Builder b) {
+    try (Container c = b.start()) {
+      String out = new String(c.stdout().readAllBytes()).trim();
+      c.waitFor();
+      return out;
+    } catch (Exception e) {
+      throw e instanceof RuntimeException ? (RuntimeException) e : new RuntimeException(e);
+    }
+  }
+
+  /** A scenario that may throw. */
+  private interface Scenario {
+    String run() throws Exception;
+  }
+
+  private static void report(String name, Scenario scenario) {
+    if (!only.isEmpty() && !only.equals(name)) {
+      return;
+    }
+    String result;
+    try {
+      result = scenario.run();
+    } catch (ContainerException e) {
+      result = e.getClass().getSimpleName() + ": " + e.getMessage();
+    } catch (Exception e) {
+      result = "FAILED " + e;
+    }
+    System.out.println(name + ": " + result.replace('\n', ' '));
+  }
+}

@@ -1,0 +1,118 @@
+package dev.isola.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The runtime as an ordinary user: a child JVM runs {@link RootlessMain} as uid 65534 (nobody)
+ * against a world-readable copy of the built classes.
+ */
+class RootlessTest {
+  private static final int NOBODY = 65534;
+  private static Path workDir;
+  private static Map<String, String> results;
+  private static String output;
+
+  @BeforeAll
+  static void runAllScenarios() throws IOException {
+    run();
+  }
+
+  /** Runs {@link RootlessMain} as nobody; {@code only} names one scenario, or none for all. */
+  static void run(String... only) throws IOException {
+    cleanUp();
+    assertThat(LibC.geteuid()).as("these tests start the child JVM as root with setpriv").isZero();
+    workDir = Files.createTempDirectory("isola-rootless-");
+    Files.setPosixFilePermissions(workDir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path shared = Files.createDirectories(workDir.resolve("shared"));
+    Files.writeString(shared.resolve("shared.txt"), "from the host\n");
+    String classPath = ChildJvm.worldReadableClassPath(Files.createDirectories(workDir.resolve("cp")));
+    Path jnaTmp = Files.createDirectories(workDir.resolve("jna"));
+    Files.setPosixFilePermissions(jnaTmp, PosixFilePermissions.fromString("rwxrwxrwx"));
+
+    List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid", Integer.toString(NOBODY), "--regid",
+        Integer.toString(NOBODY), "--clear-groups", "--", ChildJvm.java(), "-Djna.tmpdir=" + jnaTmp,
+        "-Djava.io.tmpdir=" + jnaTmp, "-cp", classPath, RootlessMain.class.getName(),
+        TestRootfs.busybox().toString(), shared.toString()));
+    cmd.addAll(List.of(only));
+    output = ChildJvm.run(cmd);
+    results = new LinkedHashMap<>();
+    for (String line : output.split("\n")) {
+      int colon = line.indexOf(": ");
+      if (colon > 0) {
+        results.put(line.substring(0, colon), line.substring(colon + 2));
+      }
+    }
+  }
+
+  @AfterAll
+  static void cleanUp() {
+    if (workDir != null) {
+      TestRootfs.deleteTree(workDir);
+    }
+  }
+
+  static String result(String name) {
+    assertThat(results).as("output of the rootless JVM:\n" + output).containsKey(name);
+    return results.get(name);
+  }
+
+  @Test
+  void theChildJvmRunsAsNobody() {
+    assertThat(result("whoami")).isEqualTo("uid " + NOBODY);
+  }
+
+  @Test
+  void theCallerIsRootInsideAndItselfOutside() {
+    assertThat(result("ids")).isEqualTo("0\n 0 65534 1; 0 65534 1;".replace("\n", " "));
+  }
+
+  @Test
+  void namespacesAreNew() {
+    assertThat(result("namespaces")).isEqualTo("user-new net-new");
+    assertThat(result("pid-hostname-net")).isEqualTo("2 isola lo");
+  }
+
+  @Test
+  void mountsWork() {
+    assertThat(result("readonly-root")).isEqualTo("read-only t");
+    assertThat(result("bind")).isEqualTo("from the host refused");
+    assertThat(result("default-root")).isEqualTo("usr-ok 0");
+  }
+
+  @Test
+  void killWorks() {
+    assertThat(result("exit-and-kill")).isEqualTo("KILLED TERM");
+  }
+
+  @Test
+  void theMonitorIsNotDumpableEvenForItsOwnUser() {
+    assertThat(result("launcher")).isEqualTo("isola-monitor not dumpable");
+  }
+
+  @Test
+  void whatOnlyRootMayDoIsRefusedWithTheReason() {
+    assertThat(result("host-root")).startsWith("UnsupportedFeatureException: IdMapping.hostRoot()")
+        .contains("only root");
+    assertThat(result("shared-user")).startsWith("UnsupportedFeatureException: sharing the host's user namespace")
+        .contains("uid 65534");
+  }
+
+  @Test
+  void subordinateRangesNeedAnEntryInEtcSubuid() {
+    // nobody has no entry in /etc/subuid on a normal host; RootlessSubordinateTest covers one with an entry
+    assertThat(result("subordinate")).startsWith("UnsupportedFeatureException: IdMapping.subordinate()")
+        .contains("/etc/subuid has no entry for user nobody");
+  }
+}
