@@ -23,6 +23,8 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <net/if.h>
 #include <poll.h>
 #include <sched.h>
@@ -69,11 +71,14 @@ enum op {
   OP_LOOPBACK_UP = 20,
   OP_SETSID = 21,
   OP_NO_NEW_PRIVS = 22,
-  OP_DROP_CAPS = 23,
+  OP_DROP_CAPS = 23,  /* ints: the capabilities to keep, as a bit mask */
   OP_INIT = 24,       /* fork; the parent stays as init, the child goes on */
   OP_CLOSE_FDS = 25,  /* mark every descriptor from 3 up close-on-exec */
   OP_EXEC = 26,       /* ints: argc; strs: argv..., envp... */
   OP_SET_IDS = 27,    /* ints: uid, gid, whether to clear the supplementary groups */
+  OP_SECCOMP = 28,    /* ints: the BPF program, one struct sock_filter per int */
+  OP_MASK = 29,       /* strs: path, file to bind over a masked file. Absent paths are skipped */
+  OP_READ_ONLY = 30,  /* strs: path, bound onto itself read-only. Absent paths are skipped */
 };
 
 enum msg { MSG_STARTED = 1, MSG_FAILED = 2, MSG_EXITED = 3, MSG_TEXT = 4 };
@@ -368,15 +373,66 @@ static int do_loopback_up(void) {
   return r;
 }
 
-static int do_drop_caps(void) {
+/* The kept capabilities in all five sets; the bounding set is what root gets back at exec. */
+static int do_drop_caps(struct step *s) {
+  uint64_t keep = s->ints[0];
   for (int cap = 0; cap <= 63; cap++) {
-    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) return -1;
+    if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) return -1;
   }
-  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) return -1;
   struct __user_cap_header_struct head = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2];
-  memset(data, 0, sizeof data);
-  return (int)syscall(SYS_capset, &head, data);
+  for (int i = 0; i < 2; i++) {
+    data[i].effective = data[i].permitted = data[i].inheritable = (uint32_t)(keep >> (32 * i));
+  }
+  if (syscall(SYS_capset, &head, data) < 0) return -1;
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) return -1;
+  for (int cap = 0; cap <= 63; cap++) {
+    if ((keep & (1ULL << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0) return -1;
+  }
+  return 0;
+}
+
+static int do_seccomp(struct step *s) {
+  struct sock_filter *filter = calloc(s->nints, sizeof *filter);
+  if (filter == NULL) return -1;
+  for (uint32_t i = 0; i < s->nints; i++) memcpy(&filter[i], &s->ints[i], sizeof filter[i]);
+  struct sock_fprog prog = {(unsigned short)s->nints, filter};
+  return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+/* Masks a file with an empty one, a directory with an empty read-only tmpfs (FS-10). */
+static int do_mask(struct step *s) {
+  int fd = open_target(s->strs[0], 0);
+  if (fd < 0) return errno == ENOENT ? 0 : -1;
+  char p[64];
+  fd_path(p, sizeof p, fd);
+  struct stat st;
+  int r = fstat(fd, &st);
+  if (r == 0) {
+    r = S_ISDIR(st.st_mode)
+            ? mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555")
+            : mount(s->strs[1], p, NULL, MS_BIND, NULL);
+  }
+  int e = errno;
+  close(fd);
+  errno = e;
+  return r;
+}
+
+static int do_read_only(struct step *s) {
+  int fd = open_target(s->strs[0], 0);
+  if (fd < 0) return errno == ENOENT ? 0 : -1;
+  char p[64];
+  fd_path(p, sizeof p, fd);
+  int r = mount(p, p, NULL, MS_BIND | MS_REC, NULL);
+  int e = errno;
+  close(fd);
+  if (r < 0) {
+    errno = e;
+    return -1;
+  }
+  struct step remount = {OP_REMOUNT, 1, 1, (uint64_t[]){MS_RDONLY | MS_NOSUID | MS_NODEV}, s->strs};
+  return do_remount(&remount);
 }
 
 /* Changing ids clears the parent-death signal, so it is set again (REL-03). */
@@ -509,10 +565,13 @@ static void __attribute__((noreturn)) run_child(uint32_t first) {
       case OP_LOOPBACK_UP: r = do_loopback_up(); break;
       case OP_SETSID: r = setsid() < 0 ? -1 : 0; break;
       case OP_NO_NEW_PRIVS: r = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); break;
-      case OP_DROP_CAPS: r = do_drop_caps(); break;
+      case OP_DROP_CAPS: r = do_drop_caps(s); break;
       case OP_INIT: do_init(index); break;
       case OP_CLOSE_FDS: r = do_close_fds(); break;
       case OP_SET_IDS: r = do_set_ids(s); break;
+      case OP_SECCOMP: r = do_seccomp(s); break;
+      case OP_MASK: r = do_mask(s); break;
+      case OP_READ_ONLY: r = do_read_only(s); break;
       case OP_EXEC: do_exec(s, index);
       default: errno = EINVAL; r = -1;
     }

@@ -42,6 +42,8 @@ public final class ContainerSpec {
   private final Stdio stdout;
   private final Stdio stderr;
   private final boolean init;
+  private final SeccompPolicy seccomp;
+  private final Set<Capability> capabilities;
 
   private ContainerSpec(Builder b) {
     this.rootfs = b.rootfs;
@@ -57,6 +59,9 @@ public final class ContainerSpec {
     this.stdout = b.stdout;
     this.stderr = b.stderr;
     this.init = b.init;
+    this.seccomp = b.seccomp;
+    this.capabilities = Collections.unmodifiableSet(b.capabilities.isEmpty()
+        ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(b.capabilities));
   }
 
   /**
@@ -129,6 +134,16 @@ public final class ContainerSpec {
     return init;
   }
 
+  /** The system calls the command may make; {@link SeccompPolicy#defaultPolicy()} unless set. */
+  public SeccompPolicy seccomp() {
+    return seccomp;
+  }
+
+  /** The capabilities the command keeps, in all five sets; none unless set. */
+  public Set<Capability> capabilities() {
+    return capabilities;
+  }
+
   public Builder toBuilder() {
     return new Builder(this);
   }
@@ -144,13 +159,14 @@ public final class ContainerSpec {
         && workingDirectory.equals(s.workingDirectory) && Objects.equals(hostname, s.hostname)
         && mounts.equals(s.mounts) && namespaces.equals(s.namespaces)
         && idMapping.equals(s.idMapping) && stdin.equals(s.stdin) && stdout.equals(s.stdout)
-        && stderr.equals(s.stderr) && init == s.init;
+        && stderr.equals(s.stderr) && init == s.init && seccomp.equals(s.seccomp)
+        && capabilities.equals(s.capabilities);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(rootfs, readOnlyRootfs, command, env, workingDirectory, hostname, mounts,
-        namespaces, idMapping, stdin, stdout, stderr, init);
+        namespaces, idMapping, stdin, stdout, stderr, init, seccomp, capabilities);
   }
 
   @Override
@@ -164,7 +180,9 @@ public final class ContainerSpec {
         + ", namespaces=" + namespaces
         + ", idMapping=" + idMapping
         + ", stdin=" + stdin + ", stdout=" + stdout + ", stderr=" + stderr
-        + ", init=" + init + "}";
+        + ", init=" + init
+        + ", seccomp=" + seccomp
+        + ", capabilities=" + capabilities + "}";
   }
 
   /** Builds a {@link ContainerSpec}. Not thread-safe. */
@@ -182,6 +200,8 @@ public final class ContainerSpec {
     private Stdio stdout = Stdio.pipe();
     private Stdio stderr = Stdio.pipe();
     private boolean init = true;
+    private SeccompPolicy seccomp = SeccompPolicy.defaultPolicy();
+    private final EnumSet<Capability> capabilities = EnumSet.noneOf(Capability.class);
 
     Builder() {
       env.put("PATH", DEFAULT_PATH);
@@ -202,6 +222,8 @@ public final class ContainerSpec {
       stdout = spec.stdout;
       stderr = spec.stderr;
       init = spec.init;
+      seccomp = spec.seccomp;
+      capabilities.addAll(spec.capabilities);
     }
 
     /** The host directory that becomes the container's root; must be an absolute path. */
@@ -327,6 +349,27 @@ public final class ContainerSpec {
     /** Whether a minimal init is pid 1; see {@link ContainerSpec#init()}. */
     public Builder init(boolean init) {
       this.init = init;
+      return this;
+    }
+
+    /**
+     * The system calls the command may make; {@link SeccompPolicy#defaultPolicy()} by default.
+     * {@link SeccompPolicy#unconfined()} turns the filter off.
+     */
+    public Builder seccomp(SeccompPolicy policy) {
+      this.seccomp = Objects.requireNonNull(policy, "seccomp");
+      return this;
+    }
+
+    /**
+     * The capabilities the command keeps (bounding, permitted, effective, inheritable and ambient
+     * sets alike); replaces any set before. None by default.
+     */
+    public Builder capabilities(Capability... keep) {
+      capabilities.clear();
+      for (Capability c : keep) {
+        capabilities.add(Objects.requireNonNull(c, "capability"));
+      }
       return this;
     }
 

@@ -116,7 +116,8 @@ public final class IdMapping {
   }
 
   /**
-   * Explicit ranges, at most 340 each (the kernel's limit) and not overlapping. As an ordinary
+   * Explicit ranges, at most 340 each (the kernel's limit), not overlapping, and mapping the
+   * container's id 0 (the container is set up, and its command started, as root). As an ordinary
    * user, ranges other than the caller's own id are set with {@code newuidmap}/{@code newgidmap}
    * and must be allowed by {@code /etc/subuid} and {@code /etc/subgid}.
    */
@@ -129,6 +130,9 @@ public final class IdMapping {
   private static void checkRanges(String what, List<Range> ranges) {
     if (ranges.isEmpty() || ranges.size() > 340) {
       throw new IllegalArgumentException(what + " mapping needs 1 to 340 ranges: " + ranges.size());
+    }
+    if (ranges.stream().noneMatch(r -> r.containerId == 0)) {
+      throw new IllegalArgumentException(what + " mapping must map the container's id 0 (its root, which sets the container up): " + ranges);
     }
     for (int i = 0; i < ranges.size(); i++) {
       for (int j = i + 1; j < ranges.size(); j++) {

@@ -47,7 +47,8 @@ final class Host {
 
   /** The first range for this user in {@code /etc/subuid} ({@code file = "subuid"}) or subgid. */
   Optional<SubordinateRange> subordinate(String file) {
-    long id = file.equals("subuid") ? euid : egid;
+    // subgid(5) too names its owners by login name or uid (never gid), as newgidmap checks them
+    long id = euid;
     try {
       for (String line : Files.readAllLines(etc.resolve(file))) {
         String[] f = line.trim().split(":");

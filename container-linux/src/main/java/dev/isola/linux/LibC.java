@@ -68,6 +68,8 @@ final class LibC {
 
   static native long pwrite(int fd, Pointer buf, long count, long offset);
 
+  static native long pread(int fd, Pointer buf, long count, long offset);
+
   static native int close(int fd);
 
   static native int kill(int pid, int sig);

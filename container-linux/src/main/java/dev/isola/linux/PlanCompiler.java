@@ -1,5 +1,6 @@
 package dev.isola.linux;
 
+import dev.isola.Capability;
 import dev.isola.ContainerSpec;
 import dev.isola.ContainerStartException;
 import dev.isola.Mount;
@@ -49,7 +50,15 @@ final class PlanCompiler {
   static final List<String> HOST_ETC = List.of("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf",
       "/etc/ld.so.conf.d", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/localtime", "/etc/os-release");
   static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
+  /** Hidden under an empty file or read-only tmpfs, as Docker does (catalog 2.3, FS-10, FS-14). */
+  static final List<String> MASKED = List.of("/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore",
+      "/proc/keys", "/proc/latency_stats", "/proc/sched_debug", "/proc/scsi", "/proc/timer_list", "/proc/timer_stats");
+  /** Read-only, as Docker does (catalog 2.4, FS-11). */
+  static final List<String> READ_ONLY = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
 
+  /** Stand-ins for the tmpfs that Isola mounts on /dev and /tmp, when mounts nest in them. */
+  private static final Mount DEV_TMPFS = Mount.tmpfs("/dev", 64 << 10);
+  private static final Mount TMP_TMPFS = Mount.tmpfs("/tmp", 256 << 20);
   private static final String STAGING = "/tmp";
   private static final String OLD = "/oldroot";
   private static final String NEW = "/newroot";
@@ -95,12 +104,26 @@ final class PlanCompiler {
     plan.add(Op.SET_ROOT, "resolve paths inside the new root", NEW, OLD + "/proc");
     proc(plan, ns.contains(Namespace.PID));
     dev(plan);
-    if (spec.mounts().stream().noneMatch(m -> m.target().equals("/tmp"))) {
-      plan.add(Op.MOUNT, MS_NOSUID | MS_NODEV, "mount a tmpfs on /tmp", "tmpfs", "/tmp", "tmpfs", "mode=1777,size=256m");
+    for (String path : MASKED) {
+      plan.add(Op.MASK, "mask " + path, path, OLD + "/dev/null");
     }
-    for (Mount m : spec.mounts()) {
+    for (String path : READ_ONLY) {
+      plan.add(Op.READ_ONLY, "make " + path + " read-only", path);
+    }
+    if (spec.mounts().stream().noneMatch(m -> m.target().equals("/tmp"))) {
+      plan.add(Op.MOUNT, MS_NOSUID | MS_NODEV, "mount a tmpfs on /tmp", "tmpfs", "/tmp", "tmpfs",
+          "mode=1777,size=256m");
+    }
+    for (int i = 0; i < spec.mounts().size(); i++) {
+      Mount m = spec.mounts().get(i);
+      Mount outer = outer(spec.mounts(), i);
+      if (outer != null && outer.type() == Mount.Type.TMPFS) {
+        // the outer tmpfs is new and empty: the mount point is made in it, once it is mounted
+        mountPoint(plan, m, outer.target(), "");
+      }
       mount(plan, m);
     }
+    plan.add(Op.REMOUNT, MS_RDONLY, "make /dev read-only", "/dev");
     if (spec.readOnlyRootfs()) {
       plan.add(Op.REMOUNT, MS_RDONLY | MS_NOSUID | MS_NODEV, "make the root read-only", "/");
     }
@@ -116,9 +139,22 @@ final class PlanCompiler {
       plan.add(Op.INIT, "start the container's init");
     }
     plan.add(Op.CHDIR, "change to the working directory " + spec.workingDirectory(), spec.workingDirectory());
-    plan.add(Op.DROP_CAPS, "drop all capabilities");
+    long keep = 0;
+    for (Capability c : spec.capabilities()) {
+      keep |= 1L << c.ordinal();
+    }
+    plan.add(Op.DROP_CAPS, keep, spec.capabilities().isEmpty() ? "drop all capabilities" : "keep only the capabilities " + spec.capabilities());
     plan.add(Op.NO_NEW_PRIVS, "set no_new_privs");
     plan.add(Op.CLOSE_FDS, "close every descriptor but 0, 1 and 2");
+    List<long[]> filters = SeccompCompiler.compile(spec.seccomp(), spec.capabilities());
+    for (int i = 0; i < filters.size(); i++) {
+      List<Long> program = new ArrayList<>(filters.get(i).length);
+      for (long instruction : filters.get(i)) {
+        program.add(instruction);
+      }
+      plan.add(Op.SECCOMP, program, List.of(), "load seccomp filter " + (i + 1) + " of " + filters.size()
+          + " (" + program.size() + " instructions)");
+    }
     List<String> exec = new ArrayList<>(spec.command());
     spec.env().forEach((k, v) -> exec.add(k + "=" + v));
     plan.add(Op.EXEC, List.of((long) spec.command().size()), exec, "execute " + spec.command().get(0));
@@ -179,24 +215,49 @@ final class PlanCompiler {
         bindReadOnly(plan, OLD + path, NEW + path, "bind the host's " + path);
       }
     }
-    Set<String> dirs = new LinkedHashSet<>(List.of("/proc", "/dev", "/tmp"));
-    for (Mount m : spec.mounts()) {
-      if (boundFromHost(m.target())) {
-        continue; // checked to exist on the host: nothing is ever created through a host bind
-      }
-      for (int i = m.target().indexOf('/', 1); i > 0; i = m.target().indexOf('/', i + 1)) {
-        dirs.add(m.target().substring(0, i));
-      }
-    }
-    for (String dir : dirs) {
+    for (String dir : List.of("/proc", "/dev", "/tmp")) {
       plan.add(Op.MKDIR, 0755, "create " + dir, NEW + dir);
     }
-    for (Mount m : spec.mounts()) {
-      if (!boundFromHost(m.target())) {
-        boolean file = m.source().map(s -> !Files.isDirectory(s)).orElse(false);
-        plan.add(file ? Op.MKFILE : Op.MKDIR, file ? 0644 : 0755, "create the mount point " + m.target(), NEW + m.target());
+    for (int i = 0; i < spec.mounts().size(); i++) {
+      Mount m = spec.mounts().get(i);
+      // beneath a host bind, the target was checked to exist: nothing is ever created through one
+      if (!boundFromHost(m.target()) && outer(spec.mounts(), i) == null) {
+        mountPoint(plan, m, "/", NEW);
       }
     }
+  }
+
+  /** Creates {@code m}'s mount point and the directories on the way, below {@code from}. */
+  private static void mountPoint(LaunchPlan.Builder plan, Mount m, String from, String prefix) {
+    String target = m.target();
+    for (int i = target.indexOf('/', from.length() + 1); i > 0; i = target.indexOf('/', i + 1)) {
+      plan.add(Op.MKDIR, 0755, "create " + target.substring(0, i), prefix + target.substring(0, i));
+    }
+    boolean file = m.source().map(s -> !Files.isDirectory(s)).orElse(false);
+    plan.add(file ? Op.MKFILE : Op.MKDIR, file ? 0644 : 0755, "create the mount point " + target, prefix + target);
+  }
+
+  /**
+   * The innermost of the mounts before {@code index} whose target holds that mount's target,
+   * counting the tmpfs that Isola itself puts on {@code /dev} and (unless the caller mounts one)
+   * on {@code /tmp}.
+   */
+  private static Mount outer(List<Mount> mounts, int index) {
+    String target = mounts.get(index).target();
+    Mount outer = null;
+    for (int j = 0; j < index; j++) {
+      String t = mounts.get(j).target();
+      if (target.startsWith(t + "/") && (outer == null || t.length() > outer.target().length())) {
+        outer = mounts.get(j);
+      }
+    }
+    if (outer == null && target.startsWith("/dev/")) {
+      return DEV_TMPFS;
+    }
+    if (outer == null && target.startsWith("/tmp/") && mounts.stream().noneMatch(m -> m.target().equals("/tmp"))) {
+      return TMP_TMPFS;
+    }
+    return outer;
   }
 
   /** Whether a path of the default root lies in (or is) a bind of the host's. */
@@ -228,7 +289,8 @@ final class PlanCompiler {
   }
 
   private static void dev(LaunchPlan.Builder plan) {
-    plan.add(Op.MOUNT, MS_NOSUID | MS_NOEXEC, "mount a tmpfs on /dev", "tmpfs", "/dev", "tmpfs", "mode=0755,size=64k");
+    plan.add(Op.MOUNT, MS_NOSUID | MS_NOEXEC, "mount a tmpfs on /dev", "tmpfs", "/dev", "tmpfs",
+        "mode=0755,size=64k");
     for (String d : DEVICES) {
       plan.add(Op.MKFILE, 0666, "create /dev/" + d, "/dev/" + d);
       plan.add(Op.MOUNT, MS_BIND, "bind the host's /dev/" + d, OLD + "/dev/" + d, "/dev/" + d, "", "");
@@ -243,7 +305,6 @@ final class PlanCompiler {
     plan.add(Op.SYMLINK, "link /dev/stdin", "/proc/self/fd/0", "/dev/stdin");
     plan.add(Op.SYMLINK, "link /dev/stdout", "/proc/self/fd/1", "/dev/stdout");
     plan.add(Op.SYMLINK, "link /dev/stderr", "/proc/self/fd/2", "/dev/stderr");
-    plan.add(Op.REMOUNT, MS_RDONLY, "make /dev read-only", "/dev");
   }
 
   private static void mount(LaunchPlan.Builder plan, Mount m) {
@@ -275,13 +336,18 @@ final class PlanCompiler {
     if (!Files.isDirectory(hostRoot.resolve(STAGING.substring(1)), LinkOption.NOFOLLOW_LINKS)) {
       throw new UnsupportedFeatureException("starting a container", "the host has no directory " + STAGING + " to stage the root in");
     }
-    if (spec.rootfs().isEmpty()) {
-      for (Mount m : spec.mounts()) {
-        if (boundFromHost(m.target())) {
-          checkTarget(hostRoot, m.target());
-        }
+    for (int i = 0; i < spec.mounts().size(); i++) {
+      Mount outer = outer(spec.mounts(), i);
+      String target = spec.mounts().get(i).target();
+      if (outer != null && outer.type() == Mount.Type.BIND) {
+        // beneath a bind, the mount point must exist in the bind's source
+        String inside = target.substring(outer.target().length());
+        checkTarget(outer.source().orElseThrow(), inside, "the bind source " + outer.source().orElseThrow() + " of " + outer.target());
+      } else if (outer == null && spec.rootfs().isEmpty() && boundFromHost(target)) {
+        checkTarget(hostRoot, target, "the host");
       }
-    } else {
+    }
+    if (spec.rootfs().isPresent()) {
       Path rootfs = spec.rootfs().get();
       if (!Files.exists(rootfs)) {
         throw invalid("rootfs " + rootfs + " does not exist");
@@ -293,9 +359,13 @@ final class PlanCompiler {
       if (spec.mounts().stream().noneMatch(m -> m.target().equals("/tmp"))) {
         needed.add("/tmp");
       }
-      spec.mounts().forEach(m -> needed.add(m.target()));
+      for (int i = 0; i < spec.mounts().size(); i++) {
+        if (outer(spec.mounts(), i) == null) {
+          needed.add(spec.mounts().get(i).target());
+        }
+      }
       for (String target : needed) {
-        checkTarget(rootfs, target);
+        checkTarget(rootfs, target, "the root " + rootfs);
       }
     }
     for (Mount m : spec.mounts()) {
@@ -319,15 +389,15 @@ final class PlanCompiler {
    * A mount point in a caller's rootfs must exist: Isola does not write into it. A symlink on the
    * way is left to the launcher, which resolves it inside the root.
    */
-  private static void checkTarget(Path rootfs, String target) {
-    Path p = rootfs;
+  private static void checkTarget(Path base, String target, String where) {
+    Path p = base;
     for (String part : target.substring(1).split("/")) {
       p = p.resolve(part);
       if (Files.isSymbolicLink(p)) {
         return;
       }
       if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-        throw invalid("the root " + rootfs + " has no " + target + " to mount on; create it (" + rootfs + target + ")");
+        throw invalid(where + " has no " + target + " to mount on; create it (" + base.resolve(target.substring(1)) + ")");
       }
     }
   }

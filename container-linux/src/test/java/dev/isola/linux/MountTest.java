@@ -116,6 +116,26 @@ class MountTest {
     assertThat(r.stdout).startsWith("tmpfs /etc tmpfs");
   }
 
+  @Test
+  void mountsNestInsideATmpfsAndABind(@TempDir Path dir) throws IOException {
+    open(dir);
+    Path inner = Files.createDirectories(dir.resolve("inner"));
+    Files.setPosixFilePermissions(inner, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(inner.resolve("f"), "inner\n");
+    Files.createDirectories(dir.resolve("outer/sub"));
+    for (boolean defaultRoot : new boolean[] {false, true}) {
+      // a tmpfs of the caller's, a bind, and Isola's own /tmp, each holding another mount
+      String outer = defaultRoot ? "/a" : "/data";
+      String outerBind = defaultRoot ? "/o" : "/root";
+      String script = "cat " + outer + "/b/c/f; cat " + outerBind + "/sub/f; cat /tmp/x/y/f";
+      dev.isola.ContainerSpec.Builder b = defaultRoot ? Container.builder().command("sh", "-c", script) : Run.sh(script);
+      Run r = Run.of(b.mount(Mount.tmpfs(outer, 1 << 20)).mount(Mount.bind(inner, outer + "/b/c"))
+          .mount(Mount.bind(dir.resolve("outer"), outerBind)).mount(Mount.bind(inner, outerBind + "/sub"))
+          .mount(Mount.bind(inner, "/tmp/x/y")));
+      assertThat(r.stdout).as(r.toString()).isEqualTo("inner\ninner\ninner\n");
+    }
+  }
+
   private static String mountOptions(String mountsOutput, String target) {
     return mountsOutput.lines().filter(l -> l.contains(" " + target + " ") && l.split(" ")[1].equals(target)).findFirst().orElseThrow().split(" ")[3];
   }

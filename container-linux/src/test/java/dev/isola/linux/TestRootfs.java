@@ -47,6 +47,7 @@ final class TestRootfs {
         }
       }
       list.waitFor();
+      compileProbe(root.resolve("bin/probe"));
       Files.writeString(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
       Files.writeString(root.resolve("etc/group"), "root:x:0:\nnogroup:x:65534:\n");
       Files.writeString(root.resolve("etc/marker"), "inside the test rootfs\n");
@@ -58,6 +59,17 @@ final class TestRootfs {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** The system call probe of {@code src/test/c/probe.c}, static, so that it runs in any root. */
+  static void compileProbe(Path output) throws IOException, InterruptedException {
+    Path source = Path.of(System.getProperty("basedir", "."), "src/test/c/probe.c");
+    Process cc = new ProcessBuilder("cc", "-static", "-O2", "-o", output.toString(), source.toString())
+        .redirectErrorStream(true).start();
+    String out = new String(cc.getInputStream().readAllBytes());
+    if (cc.waitFor() != 0) {
+      throw new IllegalStateException("cannot compile the test probe " + source + " (needs cc and libc6-dev): " + out);
     }
   }
 

@@ -1,0 +1,65 @@
+package dev.isola.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.isola.Capability;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Capabilities, no_new_privs, and the masked and read-only parts of /proc. */
+class PrivilegeTest {
+  @Test
+  void keptCapabilitiesAreInAllFiveSetsAndNothingElse() {
+    Run r = Run.of(Run.sh("grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb):' /proc/self/status | tr -s '\\t' ' '")
+        .capabilities(Capability.NET_BIND_SERVICE, Capability.KILL));
+    long expected = (1L << 10) | (1L << 5);
+    String hex = String.format("%016x", expected);
+    assertThat(r.stdout.split("\n")).containsExactly(
+        "CapInh: " + hex, "CapPrm: " + hex, "CapEff: " + hex, "CapBnd: " + hex, "CapAmb: " + hex);
+  }
+
+  @Test
+  void withoutCapabilitiesRootInsideCannotDoRootThings() {
+    Run r = Run.of("chown 1 /tmp 2>&1; echo rc=$?; hostname other 2>&1; echo rc=$?; mknod /tmp/n c 1 3 2>&1; echo rc=$?");
+    assertThat(r.stdout).doesNotContain("rc=0");
+  }
+
+  @Test
+  void maskedPathsAreEmptyAndCannotBeUnmasked() {
+    List<String> masked = Arrays.asList("/proc/kcore", "/proc/keys", "/proc/timer_list", "/proc/sched_debug",
+        "/proc/latency_stats", "/proc/interrupts", "/proc/acpi", "/proc/scsi", "/proc/asound", "/proc/timer_stats");
+    StringBuilder script = new StringBuilder();
+    for (String p : masked) {
+      script.append("if [ -d ").append(p).append(" ]; then echo \"").append(p).append(" dir $(ls -A ").append(p).append(" | wc -l)\";")
+          .append(" elif [ -e ").append(p).append(" ]; then echo \"").append(p).append(" file $(wc -c < ").append(p).append(")\"; fi; ");
+    }
+    script.append("umount /proc/keys 2>&1; echo umount=$?");
+    Run r = Run.of(script.toString());
+    assertThat(r.stdout).contains("umount=1");
+    r.stdout.lines().filter(l -> l.startsWith("/proc/")).forEach(l -> assertThat(l).as(l).endsWith(" 0"));
+    // the kernel of this host has at least some of them: the masks are not vacuous
+    assertThat(r.stdout.lines().filter(l -> l.startsWith("/proc/")).count()).isGreaterThanOrEqualTo(3);
+  }
+
+  @Test
+  void procKnobsAreReadOnly() {
+    Run r = Run.of("echo 1 > /proc/sys/kernel/ns_last_pid 2>&1; echo rc=$?; echo b > /proc/sysrq-trigger 2>&1; echo rc=$?;"
+        + " grep -E ' /proc/(sys|sysrq-trigger|bus|fs|irq) ' /proc/self/mounts | cut -d' ' -f2,4");
+    assertThat(r.stdout).doesNotContain("rc=0");
+    r.stdout.lines().filter(l -> l.startsWith("/proc/")).forEach(l -> assertThat(l).as(l).contains(" ro,"));
+    assertThat(r.stdout).contains("/proc/sys ro,");
+  }
+
+  @Test
+  void noNewPrivsStopsSetuidPrograms() {
+    Run r = Run.of("grep NoNewPrivs /proc/self/status");
+    assertThat(r.stdout).contains("1");
+  }
+
+  @Test
+  void theSysFilesystemIsAbsent() {
+    Run r = Run.of("ls /sys 2>&1; grep -c sysfs /proc/self/mounts");
+    assertThat(r.stdout).contains("No such file or directory").endsWith("0\n");
+  }
+}
