@@ -367,6 +367,12 @@ final class PlanCompiler {
       for (String target : needed) {
         checkTarget(rootfs, target, "the root " + rootfs);
       }
+      for (String own : List.of("/proc", "/dev", "/tmp")) {
+        // Isola mounts these itself: a symlink there is a rootfs trying to redirect it (FS-02)
+        if (needed.contains(own) && Files.isSymbolicLink(rootfs.resolve(own.substring(1)))) {
+          throw invalid("the root " + rootfs + " has a symlink at " + own + "; Isola mounts " + own + " itself and needs a directory there");
+        }
+      }
     }
     for (Mount m : spec.mounts()) {
       m.source().ifPresent(s -> {

@@ -55,6 +55,17 @@ class BadInputTest {
   }
 
   @Test
+  void aRootfsWithASymlinkWhereIsolaMountsIsRefused(@TempDir Path dir) throws IOException {
+    for (String d : new String[] {"dev", "tmp", "etc"}) {
+      Files.createDirectories(dir.resolve(d));
+    }
+    Files.createSymbolicLink(dir.resolve("proc"), Path.of("/etc"));
+    assertThatThrownBy(() -> Container.builder().rootfs(dir).command("sh").start())
+        .isInstanceOf(ContainerStartException.class)
+        .hasMessageContaining("has a symlink at /proc");
+  }
+
+  @Test
   void missingBindSource() {
     assertThatThrownBy(() -> Run.sh("true").mount(Mount.bind(Path.of("/nonexistent/src"), "/data")).start())
         .isInstanceOf(ContainerStartException.class)
