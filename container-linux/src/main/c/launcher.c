@@ -33,14 +33,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,6 +60,9 @@ enum op {
   OP_WRITE_PROC = 2,  /* strs: file under /proc/<child>/, content */
   OP_RUN_HELPER = 3,  /* strs: argv, where "%pid" becomes the child's pid */
   OP_SYNC = 4,        /* launcher: let the child go on; child: wait for that */
+  OP_JOIN_CGROUP = 5, /* strs: a cgroup.procs file to write the child's pid to */
+  OP_WALL_LIMIT = 6,  /* ints: milliseconds from the launcher's start to the kill */
+  OP_CPU_LIMIT = 7,   /* ints: limit and grace in microseconds, file format; strs: usage file */
   /* carried out by the child, inside */
   OP_MOUNT = 10,      /* ints: flags; strs: source, target, fstype, data ("" = none) */
   OP_REMOUNT = 11,    /* ints: flags to add; strs: target. Keeps the flags the mount has */
@@ -79,9 +85,13 @@ enum op {
   OP_SECCOMP = 28,    /* ints: the BPF program, one struct sock_filter per int */
   OP_MASK = 29,       /* strs: path, file to bind over a masked file. Absent paths are skipped */
   OP_READ_ONLY = 30,  /* strs: path, bound onto itself read-only. Absent paths are skipped */
+  OP_UNSHARE = 31,    /* ints: unshare flags */
+  OP_RLIMIT = 32,     /* ints: resource, soft, hard */
 };
 
-enum msg { MSG_STARTED = 1, MSG_FAILED = 2, MSG_EXITED = 3, MSG_TEXT = 4 };
+enum msg { MSG_STARTED = 1, MSG_FAILED = 2, MSG_EXITED = 3, MSG_TEXT = 4, MSG_LIMIT = 5, MSG_USAGE = 6 };
+enum limit { LIMIT_WALL = 1, LIMIT_CPU = 2 };
+enum usage_format { USAGE_NANOSECONDS = 1, USAGE_CPU_STAT = 2 };
 
 struct step {
   uint32_t op;
@@ -98,6 +108,10 @@ static int sync_pipe[2] = {-1, -1};   /* launcher -> child: go on */
 static int exec_pipe[2] = {-1, -1};   /* child -> launcher: failure report; closes on exec */
 static int result_pipe[2] = {-1, -1}; /* init -> launcher: the command's wait status */
 static int root_fd = -1;              /* targets are resolved beneath it, when set */
+static struct timespec started;       /* the launcher's start, for the wall-time limit */
+static int64_t wall_limit_ms = -1;
+static int64_t cpu_limit_us = -1, cpu_grace_us;
+static int cpu_usage_fd = -1, cpu_usage_format;
 static const char *proc_path = "/proc";
 
 static void send_msg(int32_t type, int32_t step, int32_t err, int32_t value) {
@@ -536,6 +550,9 @@ static void __attribute__((noreturn)) run_child(uint32_t first) {
     switch (s->op) {
       case OP_WRITE_PROC:
       case OP_RUN_HELPER:
+      case OP_JOIN_CGROUP:
+      case OP_WALL_LIMIT:
+      case OP_CPU_LIMIT:
         break;
       case OP_SYNC: {
         char c;
@@ -572,6 +589,12 @@ static void __attribute__((noreturn)) run_child(uint32_t first) {
       case OP_SECCOMP: r = do_seccomp(s); break;
       case OP_MASK: r = do_mask(s); break;
       case OP_READ_ONLY: r = do_read_only(s); break;
+      case OP_UNSHARE: r = unshare((int)s->ints[0]); break;
+      case OP_RLIMIT: {
+        struct rlimit rl = {(rlim_t)s->ints[1], (rlim_t)s->ints[2]};
+        r = setrlimit((int)s->ints[0], &rl);
+        break;
+      }
       case OP_EXEC: do_exec(s, index);
       default: errno = EINVAL; r = -1;
     }
@@ -627,6 +650,32 @@ static void run_helper(struct step *s, int32_t index) {
   free(argv);
 }
 
+static void join_cgroup(struct step *s, int32_t index) {
+  int fd = open(s->strs[0], O_WRONLY | O_CLOEXEC);
+  if (fd < 0) launcher_fail(index, errno, 0);
+  char pid[16];
+  int n = snprintf(pid, sizeof pid, "%d", (int)child_pid);
+  if (write(fd, pid, (size_t)n) != n) launcher_fail(index, errno, 0);
+  close(fd);
+}
+
+/* The CPU time of the whole container, in microseconds, from its cgroup; -1 if unreadable. */
+static int64_t cpu_usage_us(void) {
+  char buf[512];
+  ssize_t n = pread(cpu_usage_fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) return -1;
+  buf[n] = '\0';
+  if (cpu_usage_format == USAGE_NANOSECONDS) return strtoll(buf, NULL, 10) / 1000;
+  char *line = strstr(buf, "usage_usec ");
+  return line == NULL ? -1 : strtoll(line + 11, NULL, 10);
+}
+
+static int64_t elapsed_ms(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (now.tv_sec - started.tv_sec) * 1000 + (now.tv_nsec - started.tv_nsec) / 1000000;
+}
+
 static void close_stray_fds(void) {
   if (syscall(SYS_close_range, FD_CONTROL + 1, ~0U, 0) == 0) return;
   DIR *d = opendir("/proc/self/fd");
@@ -642,12 +691,48 @@ static void close_stray_fds(void) {
   if (n == 1024) close_stray_fds();
 }
 
-/* After the start: pass on signals from the JVM, and report the end. */
+/*
+ * How long the monitor may sleep before it must look at the limits again: until the wall
+ * deadline, or until the container could have used its remaining CPU time on every CPU.
+ */
+static int poll_timeout_ms(int killed) {
+  int64_t t = -1;
+  if (killed) return -1;
+  if (wall_limit_ms >= 0) t = wall_limit_ms - elapsed_ms();
+  if (cpu_limit_us >= 0) {
+    int64_t used = cpu_usage_us();
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    int64_t left = used < 0 ? 100 : (cpu_limit_us + cpu_grace_us - used) / 1000 / (cpus > 0 ? cpus : 1);
+    if (left > 100) left = 100;
+    if (t < 0 || left < t) t = left;
+  }
+  if (t < 0 && (wall_limit_ms >= 0 || cpu_limit_us >= 0)) t = 0;
+  return t > 0 ? (int)t : (t == 0 ? 1 : -1);
+}
+
+/* Kills the container for a limit it reached; returns whether it did. */
+static int enforce_limits(void) {
+  int which = 0;
+  if (wall_limit_ms >= 0 && elapsed_ms() >= wall_limit_ms) which = LIMIT_WALL;
+  if (!which && cpu_limit_us >= 0) {
+    int64_t used = cpu_usage_us();
+    if (used >= cpu_limit_us + cpu_grace_us) which = LIMIT_CPU;
+  }
+  if (!which) return 0;
+  kill(child_pid, SIGKILL);
+  send_msg(MSG_LIMIT, 0, 0, which);
+  return 1;
+}
+
+/* After the start: pass on signals from the JVM, enforce the time limits, and report the end. */
 static void __attribute__((noreturn)) monitor(int sigchld_fd) {
   struct pollfd fds[2] = {{sigchld_fd, POLLIN, 0}, {FD_CONTROL, POLLIN, 0}};
+  int killed = 0;
   for (;;) {
-    if (poll(fds, fds[1].fd < 0 ? 1 : 2, -1) < 0) continue;
-    if (fds[1].revents) {
+    int ready = poll(fds, fds[1].fd < 0 ? 1 : 2, poll_timeout_ms(killed));
+    if (ready < 0) continue;
+    if (!killed) killed = enforce_limits();
+    if (fds[1].fd >= 0 && fds[1].revents) {
       int32_t sigs[16];
       ssize_t n = read(FD_CONTROL, sigs, sizeof sigs);
       if (n > 0) {
@@ -662,12 +747,22 @@ static void __attribute__((noreturn)) monitor(int sigchld_fd) {
       struct signalfd_siginfo si;
       if (read(sigchld_fd, &si, sizeof si) < 0 && errno == EINTR) continue;
       int status;
-      pid_t p = waitpid(child_pid, &status, WNOHANG | __WALL);
+      struct rusage ru;
+      pid_t p = wait4(child_pid, &status, WNOHANG | __WALL, &ru);
       if (p == child_pid) {
         int32_t command_status;
         if (result_pipe[0] >= 0 && read(result_pipe[0], &command_status, sizeof command_status) ==
                                        (ssize_t)sizeof command_status) {
           status = command_status;
+        }
+        /* the init reaps every process, so this counts them all */
+        int64_t usage[3] = {(int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec,
+                            (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec, ru.ru_maxrss};
+        char buf[16 + sizeof usage];
+        int32_t head[4] = {MSG_USAGE, 0, 0, (int32_t)sizeof usage};
+        memcpy(buf, head, sizeof head);
+        memcpy(buf + sizeof head, usage, sizeof usage);
+        while (write(FD_STATUS, buf, sizeof buf) < 0 && errno == EINTR) {
         }
         send_msg(MSG_EXITED, 0, 0, status);
         _exit(0);
@@ -686,6 +781,7 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN); /* a JVM that went away must not kill the monitor mid-report */
   sigprocmask(SIG_SETMASK, &chld, NULL);
   prctl(PR_SET_NAME, "isola-monitor", 0, 0, 0);
+  clock_gettime(CLOCK_MONOTONIC, &started);
 
   close_stray_fds();
   fcntl(FD_STATUS, F_SETFD, FD_CLOEXEC);
@@ -734,6 +830,15 @@ int main(void) {
     switch (steps[i].op) {
       case OP_WRITE_PROC: write_proc(&steps[i], (int32_t)i); break;
       case OP_RUN_HELPER: run_helper(&steps[i], (int32_t)i); break;
+      case OP_JOIN_CGROUP: join_cgroup(&steps[i], (int32_t)i); break;
+      case OP_WALL_LIMIT: wall_limit_ms = (int64_t)steps[i].ints[0]; break;
+      case OP_CPU_LIMIT:
+        cpu_limit_us = (int64_t)steps[i].ints[0];
+        cpu_grace_us = (int64_t)steps[i].ints[1];
+        cpu_usage_format = (int)steps[i].ints[2];
+        cpu_usage_fd = open(steps[i].strs[0], O_RDONLY | O_CLOEXEC);
+        if (cpu_usage_fd < 0) launcher_fail((int32_t)i, errno, 0);
+        break;
       case OP_SYNC:
         if (write(sync_pipe[1], "g", 1) != 1) launcher_fail((int32_t)i, errno, 0);
         close(sync_pipe[1]);

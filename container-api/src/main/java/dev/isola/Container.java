@@ -113,6 +113,36 @@ public final class Container implements AutoCloseable {
     running.kill(Objects.requireNonNull(signal, "signal"));
   }
 
+  /** Kills every process of the container at once ({@code SIGKILL}); does nothing once it has ended. */
+  public void killAll() {
+    running.killAll();
+  }
+
+  /**
+   * What the container uses now: CPU time, memory, processes.
+   *
+   * @throws UnsupportedFeatureException where the container has no cgroup (an ordinary user
+   *     without a delegated cgroup subtree)
+   */
+  public ContainerStats stats() {
+    return running.stats();
+  }
+
+  /**
+   * Freezes every process of the container (cgroup freezer): they stop running and their time
+   * limits' CPU clock stops with them; the wall clock does not.
+   *
+   * @throws UnsupportedFeatureException where the container has no cgroup
+   */
+  public void pause() {
+    running.pause();
+  }
+
+  /** Thaws what {@link #pause()} froze. */
+  public void resume() {
+    running.resume();
+  }
+
   /** Kills whatever still runs in the container, waits for its end, and releases everything. */
   @Override
   public void close() {

@@ -44,6 +44,7 @@ public final class ContainerSpec {
   private final boolean init;
   private final SeccompPolicy seccomp;
   private final Set<Capability> capabilities;
+  private final Limits limits;
 
   private ContainerSpec(Builder b) {
     this.rootfs = b.rootfs;
@@ -62,6 +63,7 @@ public final class ContainerSpec {
     this.seccomp = b.seccomp;
     this.capabilities = Collections.unmodifiableSet(b.capabilities.isEmpty()
         ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(b.capabilities));
+    this.limits = b.limits;
   }
 
   /**
@@ -144,6 +146,11 @@ public final class ContainerSpec {
     return capabilities;
   }
 
+  /** What the container may use; {@link Limits#none()} unless set. */
+  public Limits limits() {
+    return limits;
+  }
+
   public Builder toBuilder() {
     return new Builder(this);
   }
@@ -160,13 +167,13 @@ public final class ContainerSpec {
         && mounts.equals(s.mounts) && namespaces.equals(s.namespaces)
         && idMapping.equals(s.idMapping) && stdin.equals(s.stdin) && stdout.equals(s.stdout)
         && stderr.equals(s.stderr) && init == s.init && seccomp.equals(s.seccomp)
-        && capabilities.equals(s.capabilities);
+        && capabilities.equals(s.capabilities) && limits.equals(s.limits);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(rootfs, readOnlyRootfs, command, env, workingDirectory, hostname, mounts,
-        namespaces, idMapping, stdin, stdout, stderr, init, seccomp, capabilities);
+        namespaces, idMapping, stdin, stdout, stderr, init, seccomp, capabilities, limits);
   }
 
   @Override
@@ -182,7 +189,8 @@ public final class ContainerSpec {
         + ", stdin=" + stdin + ", stdout=" + stdout + ", stderr=" + stderr
         + ", init=" + init
         + ", seccomp=" + seccomp
-        + ", capabilities=" + capabilities + "}";
+        + ", capabilities=" + capabilities
+        + ", limits=" + limits + "}";
   }
 
   /** Builds a {@link ContainerSpec}. Not thread-safe. */
@@ -202,6 +210,7 @@ public final class ContainerSpec {
     private boolean init = true;
     private SeccompPolicy seccomp = SeccompPolicy.defaultPolicy();
     private final EnumSet<Capability> capabilities = EnumSet.noneOf(Capability.class);
+    private Limits limits = Limits.none();
 
     Builder() {
       env.put("PATH", DEFAULT_PATH);
@@ -224,6 +233,7 @@ public final class ContainerSpec {
       init = spec.init;
       seccomp = spec.seccomp;
       capabilities.addAll(spec.capabilities);
+      limits = spec.limits;
     }
 
     /** The host directory that becomes the container's root; must be an absolute path. */
@@ -370,6 +380,12 @@ public final class ContainerSpec {
       for (Capability c : keep) {
         capabilities.add(Objects.requireNonNull(c, "capability"));
       }
+      return this;
+    }
+
+    /** What the container may use: memory, processes, CPU, time, output; none by default. */
+    public Builder limits(Limits limits) {
+      this.limits = Objects.requireNonNull(limits, "limits");
       return this;
     }
 

@@ -4,8 +4,16 @@ package dev.isola;
 public enum ExitReason {
   /** It exited by itself; {@link ExitStatus#exitCode()} is its exit code. */
   EXITED,
-  /** A signal that the caller did not send ended it, for example a crash ({@code SEGV}). */
+  /** A signal that neither the caller nor a limit sent ended it, for example a crash ({@code SEGV}). */
   SIGNALED,
-  /** The caller ended it, with {@link Container#kill(Signal)} or {@link Container#close()}. */
+  /** The kernel killed it for lack of memory within the container's memory limit. */
+  OOM_KILLED,
+  /** It ran past {@link Limits#wallTime()} and was killed. */
+  WALL_TIME_LIMIT,
+  /** The container used more than {@link Limits#cpuTime()} of CPU time (it was killed, or it ended within the grace). */
+  CPU_TIME_LIMIT,
+  /** Its output reached {@link Limits#outputBytes()} and it was killed. */
+  OUTPUT_LIMIT,
+  /** The caller ended it, with {@link Container#kill(Signal)}, {@link Container#killAll()} or {@link Container#close()}. */
   KILLED
 }

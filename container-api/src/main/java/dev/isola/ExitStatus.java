@@ -5,26 +5,36 @@ import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
-/** How a container's process ended. Immutable. */
+/**
+ * How a container ended, and what it used: a judge's verdict in one value. Immutable.
+ *
+ * <p>{@link #reason()} says why it ended; {@link #exitCode()} and {@link #signal()} how its
+ * command's process ended; the usage figures cover every process of the container.
+ */
 public final class ExitStatus {
   private final ExitReason reason;
   private final int exitCode;
   private final @Nullable Signal signal;
   private final Duration wallTime;
+  private final Duration userCpuTime;
+  private final Duration systemCpuTime;
+  private final long peakMemoryBytes;
+  private final boolean outputTruncated;
 
-  private ExitStatus(ExitReason reason, int exitCode, @Nullable Signal signal, Duration wallTime) {
-    this.reason = reason;
-    this.exitCode = exitCode;
-    this.signal = signal;
-    this.wallTime = Objects.requireNonNull(wallTime, "wallTime");
+  private ExitStatus(Builder b) {
+    this.reason = Objects.requireNonNull(b.reason, "reason");
+    this.exitCode = b.exitCode;
+    this.signal = b.signal;
+    this.wallTime = Objects.requireNonNull(b.wallTime, "wallTime");
+    this.userCpuTime = b.userCpuTime;
+    this.systemCpuTime = b.systemCpuTime;
+    this.peakMemoryBytes = b.peakMemoryBytes;
+    this.outputTruncated = b.outputTruncated;
   }
 
   /** The process called {@code exit(code)}. */
   public static ExitStatus exited(int code, Duration wallTime) {
-    if (code < 0 || code > 255) {
-      throw new IllegalArgumentException("exit code must be in 0..255: " + code);
-    }
-    return new ExitStatus(ExitReason.EXITED, code, null, wallTime);
+    return builder().exited(code).wallTime(wallTime).build();
   }
 
   /**
@@ -35,13 +45,14 @@ public final class ExitStatus {
    * @param killedByCaller whether the caller sent it, through {@link Container#kill(Signal)} or
    *     {@link Container#close()}
    */
-  public static ExitStatus signaled(
-      int number, @Nullable Signal signal, boolean killedByCaller, Duration wallTime) {
-    if (number < 1 || number > 127) {
-      throw new IllegalArgumentException("signal number must be in 1..127: " + number);
-    }
-    ExitReason reason = killedByCaller ? ExitReason.KILLED : ExitReason.SIGNALED;
-    return new ExitStatus(reason, 128 + number, signal, wallTime);
+  public static ExitStatus signaled(int number, @Nullable Signal signal, boolean killedByCaller, Duration wallTime) {
+    return builder().signaled(number, signal).reason(killedByCaller ? ExitReason.KILLED : ExitReason.SIGNALED)
+        .wallTime(wallTime).build();
+  }
+
+  /** For runtimes: builds a status field by field. */
+  public static Builder builder() {
+    return new Builder();
   }
 
   public ExitReason reason() {
@@ -58,36 +69,175 @@ public final class ExitStatus {
     return Optional.ofNullable(signal);
   }
 
-  /** Whether the process exited by itself with code 0. */
+  /** Whether the process exited by itself with code 0, within every limit. */
   public boolean isSuccess() {
     return reason == ExitReason.EXITED && exitCode == 0;
   }
 
-  /** Time from the start of the container to the end of its process. */
+  /** Time from the start of the container to its end. */
   public Duration wallTime() {
     return wallTime;
   }
 
+  /** User plus system CPU time of all the container's processes. */
+  public Duration cpuTime() {
+    return userCpuTime.plus(systemCpuTime);
+  }
+
+  public Duration userCpuTime() {
+    return userCpuTime;
+  }
+
+  public Duration systemCpuTime() {
+    return systemCpuTime;
+  }
+
+  /**
+   * The most memory the container used at once, in bytes: its cgroup's peak when it had one
+   * (every process, tmpfs, page cache), else the largest resident set of any one process.
+   */
+  public long peakMemoryBytes() {
+    return peakMemoryBytes;
+  }
+
+  /** Whether captured output reached {@link Limits#outputBytes()} and was cut. */
+  public boolean outputTruncated() {
+    return outputTruncated;
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.reason = reason;
+    b.exitCode = exitCode;
+    b.signal = signal;
+    b.wallTime = wallTime;
+    b.userCpuTime = userCpuTime;
+    b.systemCpuTime = systemCpuTime;
+    b.peakMemoryBytes = peakMemoryBytes;
+    b.outputTruncated = outputTruncated;
+    return b;
+  }
+
   @Override
   public boolean equals(@Nullable Object o) {
-    return o instanceof ExitStatus
-        && ((ExitStatus) o).reason == reason
-        && ((ExitStatus) o).exitCode == exitCode
-        && ((ExitStatus) o).signal == signal
-        && ((ExitStatus) o).wallTime.equals(wallTime);
+    if (!(o instanceof ExitStatus)) {
+      return false;
+    }
+    ExitStatus s = (ExitStatus) o;
+    return s.reason == reason && s.exitCode == exitCode && s.signal == signal && s.wallTime.equals(wallTime)
+        && s.userCpuTime.equals(userCpuTime) && s.systemCpuTime.equals(systemCpuTime)
+        && s.peakMemoryBytes == peakMemoryBytes && s.outputTruncated == outputTruncated;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(reason, exitCode, signal, wallTime);
+    return Objects.hash(reason, exitCode, signal, wallTime, userCpuTime, systemCpuTime, peakMemoryBytes, outputTruncated);
   }
 
   @Override
   public String toString() {
-    String how = reason == ExitReason.EXITED
-        ? "exited with code " + exitCode
-        : (reason == ExitReason.KILLED ? "killed by caller with " : "ended by signal ")
-            + (signal != null ? "SIG" + signal : "number " + (exitCode - 128));
-    return "ExitStatus{" + how + " after " + wallTime.toMillis() + " ms}";
+    String how;
+    switch (reason) {
+      case EXITED:
+        how = "exited with code " + exitCode;
+        break;
+      case SIGNALED:
+        how = "ended by signal " + signalName();
+        break;
+      case KILLED:
+        how = "killed by caller with " + signalName();
+        break;
+      default:
+        how = reason.name().toLowerCase().replace('_', ' ') + " (" + (signal != null || exitCode > 128 ? signalName() : "exit code " + exitCode) + ")";
+    }
+    return "ExitStatus{" + how + " after " + wallTime.toMillis() + " ms, cpu " + cpuTime().toMillis() + " ms, peak memory "
+        + peakMemoryBytes + " bytes" + (outputTruncated ? ", output truncated" : "") + "}";
+  }
+
+  private String signalName() {
+    return signal != null ? "SIG" + signal : "number " + (exitCode - 128);
+  }
+
+  /** Builds an {@link ExitStatus}; for runtimes. */
+  public static final class Builder {
+    private @Nullable ExitReason reason;
+    private int exitCode;
+    private @Nullable Signal signal;
+    private @Nullable Duration wallTime;
+    private Duration userCpuTime = Duration.ZERO;
+    private Duration systemCpuTime = Duration.ZERO;
+    private long peakMemoryBytes;
+    private boolean outputTruncated;
+
+    private Builder() {}
+
+    /** The process exited with {@code code}; the reason becomes {@link ExitReason#EXITED} unless set after. */
+    public Builder exited(int code) {
+      if (code < 0 || code > 255) {
+        throw new IllegalArgumentException("exit code must be in 0..255: " + code);
+      }
+      exitCode = code;
+      signal = null;
+      reason = ExitReason.EXITED;
+      return this;
+    }
+
+    /** Signal {@code number} ended the process; the reason becomes {@link ExitReason#SIGNALED} unless set after. */
+    public Builder signaled(int number, @Nullable Signal named) {
+      if (number < 1 || number > 127) {
+        throw new IllegalArgumentException("signal number must be in 1..127: " + number);
+      }
+      exitCode = 128 + number;
+      signal = named;
+      reason = ExitReason.SIGNALED;
+      return this;
+    }
+
+    public Builder reason(ExitReason r) {
+      reason = Objects.requireNonNull(r, "reason");
+      return this;
+    }
+
+    public Builder wallTime(Duration d) {
+      wallTime = nonNegative("wall time", d);
+      return this;
+    }
+
+    public Builder cpuTime(Duration user, Duration system) {
+      userCpuTime = nonNegative("user CPU time", user);
+      systemCpuTime = nonNegative("system CPU time", system);
+      return this;
+    }
+
+    public Builder peakMemoryBytes(long bytes) {
+      if (bytes < 0) {
+        throw new IllegalArgumentException("peak memory must not be negative: " + bytes);
+      }
+      peakMemoryBytes = bytes;
+      return this;
+    }
+
+    public Builder outputTruncated(boolean truncated) {
+      outputTruncated = truncated;
+      return this;
+    }
+
+    public ExitStatus build() {
+      if (reason == null) {
+        throw new IllegalStateException("say how the process ended: exited(code) or signaled(number, signal)");
+      }
+      if (wallTime == null) {
+        throw new IllegalStateException("wall time is not set");
+      }
+      return new ExitStatus(this);
+    }
+
+    private static Duration nonNegative(String what, Duration d) {
+      Objects.requireNonNull(d, what);
+      if (d.isNegative()) {
+        throw new IllegalArgumentException(what + " must not be negative: " + d);
+      }
+      return d;
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.isola.spi;
 
+import dev.isola.ContainerStats;
 import dev.isola.ExitStatus;
 import dev.isola.Signal;
 import java.io.InputStream;
@@ -21,6 +22,18 @@ public interface RunningContainer {
 
   /** Sends {@code signal} to the container's command; does nothing once it has ended. */
   void kill(Signal signal);
+
+  /** Kills every process of the container; does nothing once it has ended. */
+  void killAll();
+
+  /** Current usage; throws {@link dev.isola.UnsupportedFeatureException} where the container has no cgroup. */
+  ContainerStats stats();
+
+  /** Freezes every process of the container. */
+  void pause();
+
+  /** Thaws what {@link #pause()} froze. */
+  void resume();
 
   /** Kills whatever still runs, waits for the end, and releases everything. Idempotent. */
   void close();

@@ -16,10 +16,10 @@ import java.util.List;
 final class LaunchPlan {
   /** The kinds of step; the numbers are {@code launcher.c}'s. */
   enum Op {
-    CLONE(1), WRITE_PROC(2), RUN_HELPER(3), SYNC(4),
+    CLONE(1), WRITE_PROC(2), RUN_HELPER(3), SYNC(4), JOIN_CGROUP(5), WALL_LIMIT(6), CPU_LIMIT(7),
     MOUNT(10), REMOUNT(11), UMOUNT(12), MKDIR(13), MKFILE(14), SYMLINK(15), PIVOT_ROOT(16),
     CHDIR(17), SET_ROOT(18), HOSTNAME(19), LOOPBACK_UP(20), SETSID(21), NO_NEW_PRIVS(22),
-    DROP_CAPS(23), INIT(24), CLOSE_FDS(25), EXEC(26), SET_IDS(27), SECCOMP(28), MASK(29), READ_ONLY(30);
+    DROP_CAPS(23), INIT(24), CLOSE_FDS(25), EXEC(26), SET_IDS(27), SECCOMP(28), MASK(29), READ_ONLY(30), UNSHARE(31), RLIMIT(32);
 
     final int code;
 

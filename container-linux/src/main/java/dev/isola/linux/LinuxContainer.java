@@ -5,6 +5,8 @@ import com.sun.jna.Native;
 import dev.isola.ContainerException;
 import dev.isola.ContainerSpec;
 import dev.isola.ContainerStartException;
+import dev.isola.ContainerStats;
+import dev.isola.UnsupportedFeatureException;
 import dev.isola.ExitStatus;
 import dev.isola.Signal;
 import dev.isola.Stdio;
@@ -18,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -31,10 +34,16 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   private static final int MSG_FAILED = 2;
   private static final int MSG_EXITED = 3;
   private static final int MSG_TEXT = 4;
+  private static final int MSG_LIMIT = 5;
+  private static final int MSG_USAGE = 6;
+  private static final int LIMIT_WALL = 1;
+  private static final int LIMIT_CPU = 2;
   private static final int F_SETFL = 4;
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
   private final Supervisor supervisor;
+  private final ContainerSpec spec;
+  private final Optional<Cgroup> cgroup;
   private final int launcherPid;
   private final Fd status;
   private final int statusFd;
@@ -46,13 +55,20 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
   private final Memory readBuffer = new Memory(4096);
   private final StatusReader reader = new StatusReader();
+  private final List<CapturedOutput> captured = new ArrayList<>();
+  private CapturedOutput.Budget outputBudget;
   private int containerPid;
   private volatile boolean killedByCaller;
+  private volatile boolean killedForOutput;
   private int exitWaitStatus = -1;
+  private int limitHit;
+  private long[] usage;
 
-  private LinuxContainer(Supervisor supervisor, int launcherPid, int statusFd, int controlFd, long startNanos,
-      OutputStream stdin, InputStream stdout, InputStream stderr) {
+  private LinuxContainer(Supervisor supervisor, ContainerSpec spec, Optional<Cgroup> cgroup, int launcherPid, int statusFd,
+      int controlFd, long startNanos, OutputStream stdin, InputStream stdout, InputStream stderr) {
     this.supervisor = supervisor;
+    this.spec = spec;
+    this.cgroup = cgroup;
     this.launcherPid = launcherPid;
     this.statusFd = statusFd;
     this.status = new Fd(statusFd);
@@ -64,7 +80,8 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   }
 
   /** Starts the container; returns once its command runs, or throws having left nothing behind. */
-  static LinuxContainer start(ContainerSpec spec, LaunchPlan plan, Launcher launcher, Supervisor supervisor) {
+  static LinuxContainer start(ContainerSpec spec, LaunchPlan plan, Optional<Cgroup> cgroup, Launcher launcher,
+      Supervisor supervisor) {
     List<Integer> childSide = new ArrayList<>();
     List<Integer> ours = new ArrayList<>();
     int launcherPid = -1;
@@ -78,10 +95,19 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
       long startNanos = System.nanoTime();
       launcherPid = launcher.spawn(new int[] {in[0], out[0], err[0], planFd, statusPipe[1], controlPipe[0]});
       closeAll(childSide);
-      LinuxContainer c = new LinuxContainer(supervisor, launcherPid, statusPipe[0], controlPipe[1], startNanos,
+      boolean capture = spec.limits().outputBytes().isPresent();
+      CapturedOutput.Budget[] budget = new CapturedOutput.Budget[1];
+      LinuxContainer[] self = new LinuxContainer[1];
+      if (capture) {
+        budget[0] = new CapturedOutput.Budget(spec.limits().outputBytes().getAsLong(), () -> self[0].outputLimitReached());
+      }
+      List<CapturedOutput> captures = new ArrayList<>();
+      LinuxContainer c = new LinuxContainer(supervisor, spec, cgroup, launcherPid, statusPipe[0], controlPipe[1], startNanos,
           in[1] >= 0 ? new FdOutputStream(new Fd(in[1])) : closedOutput(),
-          out[1] >= 0 ? new FdInputStream(new Fd(out[1])) : InputStream.nullInputStream(),
-          err[1] >= 0 ? new FdInputStream(new Fd(err[1])) : InputStream.nullInputStream());
+          output(out[1], capture, supervisor, budget[0], captures), output(err[1], capture, supervisor, budget[0], captures));
+      self[0] = c;
+      c.outputBudget = budget[0];
+      c.captured.addAll(captures);
       ours.clear();
       c.awaitStart(plan, spec);
       return c;
@@ -93,6 +119,26 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
         LibC.waitpid(launcherPid, new int[1], 0);
       }
       throw new ContainerException("cannot start the container's launcher: " + e.getMessage(), e);
+    }
+  }
+
+  private static InputStream output(int fd, boolean capture, Supervisor supervisor, CapturedOutput.Budget budget,
+      List<CapturedOutput> captures) {
+    if (fd < 0) {
+      return InputStream.nullInputStream();
+    }
+    if (!capture) {
+      return new FdInputStream(new Fd(fd));
+    }
+    CapturedOutput o = new CapturedOutput(supervisor, fd, budget);
+    captures.add(o);
+    return o.stream();
+  }
+
+  private void outputLimitReached() {
+    if (spec.limits().onOutputLimit() == dev.isola.Limits.OutputAction.KILL) {
+      killedForOutput = true;
+      killNow();
     }
   }
 
@@ -172,6 +218,10 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
       while ((msg = reader.next(false)) != null) {
         if (msg[0] == MSG_EXITED) {
           exitWaitStatus = msg[3];
+        } else if (msg[0] == MSG_LIMIT) {
+          limitHit = msg[3];
+        } else if (msg[0] == MSG_USAGE) {
+          usage = reader.longs();
         }
       }
     } catch (IOException e) {
@@ -185,8 +235,12 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
       }
       status.close();
       control.close();
+      // every writer is gone: what the pipes still hold is the last of the output
+      captured.forEach(CapturedOutput::onReadable);
       // no report means the launcher itself was killed, and with it the container (parent-death signal)
-      exit.complete(toExitStatus(exitWaitStatus >= 0 ? exitWaitStatus : st[0]));
+      ExitStatus result = toExitStatus(exitWaitStatus >= 0 ? exitWaitStatus : st[0]);
+      cgroup.ifPresent(Cgroup::remove);
+      exit.complete(result);
     }
   }
 
@@ -195,13 +249,34 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     exit.completeExceptionally(failure);
   }
 
+  /** The verdict: how the process ended, why, and what the container used. */
   private ExitStatus toExitStatus(int waitStatus) {
-    Duration wall = Duration.ofNanos(System.nanoTime() - startNanos);
+    ExitStatus.Builder b = ExitStatus.builder().wallTime(Duration.ofNanos(System.nanoTime() - startNanos));
     int sig = waitStatus & 0x7f;
     if (sig == 0) {
-      return ExitStatus.exited((waitStatus >> 8) & 0xff, wall);
+      b.exited((waitStatus >> 8) & 0xff);
+    } else {
+      b.signaled(sig, Signals.byNumber(sig));
     }
-    return ExitStatus.signaled(sig, Signals.byNumber(sig), killedByCaller, wall);
+    Duration[] cpu = cgroup.flatMap(Cgroup::cpuTime).orElse(usage == null ? new Duration[] {Duration.ZERO, Duration.ZERO}
+        : new Duration[] {Duration.ofNanos(usage[0] * 1000), Duration.ofNanos(usage[1] * 1000)});
+    b.cpuTime(cpu[0], cpu[1]);
+    long peak = cgroup.map(Cgroup::peakMemoryBytes).orElse(-1L);
+    b.peakMemoryBytes(peak >= 0 ? peak : usage == null ? 0 : usage[2] * 1024);
+    b.outputTruncated(outputBudget != null && outputBudget.exceeded());
+    Optional<Duration> cpuLimit = spec.limits().cpuTime();
+    if (limitHit == LIMIT_WALL) {
+      b.reason(dev.isola.ExitReason.WALL_TIME_LIMIT);
+    } else if (limitHit == LIMIT_CPU || cpuLimit.isPresent() && cpu[0].plus(cpu[1]).compareTo(cpuLimit.get()) > 0) {
+      b.reason(dev.isola.ExitReason.CPU_TIME_LIMIT);
+    } else if (killedForOutput) {
+      b.reason(dev.isola.ExitReason.OUTPUT_LIMIT);
+    } else if (sig == 9 && cgroup.map(Cgroup::oomKills).orElse(0L) > 0) {
+      b.reason(dev.isola.ExitReason.OOM_KILLED);
+    } else if (sig != 0 && killedByCaller) {
+      b.reason(dev.isola.ExitReason.KILLED);
+    }
+    return b.build();
   }
 
   @Override
@@ -235,8 +310,13 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
       return;
     }
     killedByCaller = true;
+    send(Signals.number(signal));
+  }
+
+  /** Asks the launcher to send a signal to the container's first process. */
+  private void send(int signal) {
     Memory m = new Memory(4);
-    m.setInt(0, Signals.number(signal));
+    m.setInt(0, signal);
     try {
       int fd = control.acquire();
       try {
@@ -247,6 +327,54 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     } catch (IOException closed) {
       // closed: the container is being closed and is killed anyway
     }
+  }
+
+  @Override
+  public void killAll() {
+    if (!exit.isDone()) {
+      killedByCaller = true;
+      killNow();
+    }
+  }
+
+  /** SIGKILL to every process: the cgroup's, and the init's, whose end ends its pid namespace. */
+  private void killNow() {
+    cgroup.ifPresent(Cgroup::killAll);
+    send(Signals.number(Signal.KILL));
+  }
+
+  @Override
+  public ContainerStats stats() {
+    Cgroup c = withCgroup("stats()");
+    if (exit.isDone()) {
+      throw new IllegalStateException("the container has ended; its ExitStatus holds what it used");
+    }
+    return c.stats();
+  }
+
+  @Override
+  public void pause() {
+    freeze(true, "pause()");
+  }
+
+  @Override
+  public void resume() {
+    freeze(false, "resume()");
+  }
+
+  private void freeze(boolean frozen, String what) {
+    Cgroup c = withCgroup(what);
+    if (!c.canFreeze()) {
+      throw new UnsupportedFeatureException(what, "this host has no cgroup freezer for the container");
+    }
+    if (!exit.isDone()) {
+      c.freeze(frozen);
+    }
+  }
+
+  private Cgroup withCgroup(String what) {
+    return cgroup.orElseThrow(() -> new UnsupportedFeatureException(what,
+        "the container has no cgroup: this user (uid " + LibC.geteuid() + ") has no writable, delegated cgroup subtree"));
   }
 
   @Override
@@ -282,6 +410,15 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   private final class StatusReader {
     boolean eof;
     String text = "";
+    byte[] payload = new byte[0];
+
+    /** The last message's payload as native-order 64-bit numbers. */
+    long[] longs() {
+      java.nio.LongBuffer b = java.nio.ByteBuffer.wrap(payload).order(java.nio.ByteOrder.nativeOrder()).asLongBuffer();
+      long[] v = new long[b.remaining()];
+      b.get(v);
+      return v;
+    }
     private final byte[] pending = new byte[4096];
     private int have;
 
@@ -291,9 +428,10 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
         if (have >= 16) {
           java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(pending, 0, have).order(java.nio.ByteOrder.nativeOrder());
           int[] msg = {b.getInt(), b.getInt(), b.getInt(), b.getInt()};
-          int len = msg[0] == MSG_TEXT ? msg[3] : 0;
+          int len = msg[0] == MSG_TEXT || msg[0] == MSG_USAGE ? msg[3] : 0;
           if (have >= 16 + len) {
             text = new String(pending, 16, len, StandardCharsets.UTF_8);
+            payload = java.util.Arrays.copyOfRange(pending, 16, 16 + len);
             System.arraycopy(pending, 16 + len, pending, 0, have - 16 - len);
             have -= 16 + len;
             return msg;

@@ -17,6 +17,16 @@ public final class LinuxRuntimeProvider implements ContainerRuntimeProvider {
     static final Supervisor SUPERVISOR = new Supervisor();
   }
 
+  /** The host's cgroups, looked at once; stale cgroups of dead JVMs are swept then. */
+  private static final class Cgroups {
+    static final CgroupHost HOST = sweep(CgroupHost.detect());
+
+    private static CgroupHost sweep(CgroupHost host) {
+      Cgroup.sweepStale(host);
+      return host;
+    }
+  }
+
   public LinuxRuntimeProvider() {}
 
   @Override
@@ -32,7 +42,16 @@ public final class LinuxRuntimeProvider implements ContainerRuntimeProvider {
 
   @Override
   public RunningContainer start(ContainerSpec spec) {
-    LaunchPlan plan = new PlanCompiler(Host.current()).compile(spec);
-    return LinuxContainer.start(spec, plan, Runtime.LAUNCHER, Runtime.SUPERVISOR);
+    Host host = Host.current();
+    PlanCompiler compiler = new PlanCompiler(host);
+    compiler.check(spec); // bad input is named before anything is made on the host
+    Optional<Cgroup> cgroup = Cgroup.create(Cgroups.HOST, spec.limits(), host.euid);
+    try {
+      LaunchPlan plan = compiler.compile(spec, cgroup);
+      return LinuxContainer.start(spec, plan, cgroup, Runtime.LAUNCHER, Runtime.SUPERVISOR);
+    } catch (RuntimeException e) {
+      cgroup.ifPresent(Cgroup::remove);
+      throw e;
+    }
   }
 }

@@ -3,6 +3,7 @@ package dev.isola.linux;
 import dev.isola.Capability;
 import dev.isola.ContainerSpec;
 import dev.isola.ContainerStartException;
+import dev.isola.Limits;
 import dev.isola.Mount;
 import dev.isola.Namespace;
 import dev.isola.Stdio;
@@ -17,6 +18,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -38,6 +40,10 @@ final class PlanCompiler {
   static final long MS_REC = 16384;
   static final long MS_PRIVATE = 1 << 18;
   static final long MNT_DETACH = 2;
+
+  /** Linux's resource numbers, the same on every architecture Isola runs on. */
+  static final Map<Limits.Rlimit, Integer> RLIMITS = new EnumMap<>(Map.of(Limits.Rlimit.CPU, 0, Limits.Rlimit.FSIZE, 1,
+      Limits.Rlimit.STACK, 3, Limits.Rlimit.CORE, 4, Limits.Rlimit.NPROC, 6, Limits.Rlimit.NOFILE, 7, Limits.Rlimit.AS, 9));
 
   static final Map<Namespace, Long> CLONE_FLAGS = new EnumMap<>(Map.of(
       Namespace.MOUNT, 0x00020000L, Namespace.CGROUP, 0x02000000L, Namespace.UTS, 0x04000000L,
@@ -76,28 +82,60 @@ final class PlanCompiler {
     this.hostRoot = hostRoot;
   }
 
+  /** Checks {@code spec} against the host, then compiles it for a container without a cgroup. */
   LaunchPlan compile(ContainerSpec spec) {
-    Set<Namespace> ns = spec.namespaces();
-    if (!host.isRoot() && !ns.contains(Namespace.USER)) {
+    check(spec);
+    return compile(spec, Optional.empty());
+  }
+
+  /** Throws naming what in {@code spec} this host or user cannot do; creates nothing. */
+  void check(ContainerSpec spec) {
+    if (!host.isRoot() && !spec.namespaces().contains(Namespace.USER)) {
       throw new UnsupportedFeatureException("sharing the host's user namespace",
           "an ordinary user (uid " + host.euid + ") can create the other namespaces only inside a new user namespace");
     }
     checkHostPaths(spec);
+    if (spec.namespaces().contains(Namespace.USER)) {
+      IdMaps.resolve(spec.idMapping(), host);
+    }
+    SeccompCompiler.compile(spec.seccomp(), spec.capabilities());
+  }
+
+  /**
+   * The plan for a {@link #check checked} {@code spec}, whose container joins {@code cgroup}
+   * (already made and filled).
+   */
+  LaunchPlan compile(ContainerSpec spec, Optional<Cgroup> cgroup) {
+    Set<Namespace> ns = spec.namespaces();
     LaunchPlan.Builder plan = new LaunchPlan.Builder();
     long flags = 0;
     for (Namespace n : ns) {
-      flags |= CLONE_FLAGS.get(n);
+      // the cgroup namespace comes after the move into the container's cgroup, so that it is rooted there
+      flags |= n == Namespace.CGROUP ? 0 : CLONE_FLAGS.get(n);
     }
     plan.add(Op.CLONE, flags, "create namespaces " + names(ns));
     IdMaps maps = ns.contains(Namespace.USER) ? IdMaps.resolve(spec.idMapping(), host) : null;
     if (maps != null) {
       idMaps(plan, maps);
     }
+    cgroup.ifPresent(c -> {
+      for (Path procs : c.procsFiles()) {
+        plan.add(Op.JOIN_CGROUP, "move the container into the cgroup " + procs.getParent(), procs.toString());
+      }
+    });
+    Limits limits = spec.limits();
+    limits.wallTime().ifPresent(d -> plan.add(Op.WALL_LIMIT, d.toMillis(), "watch the wall time limit of " + d));
+    limits.cpuTime().ifPresent(d -> cgroup.flatMap(Cgroup::cpuUsageFile).ifPresent(usage -> plan.add(Op.CPU_LIMIT,
+        List.of(micros(d), micros(limits.cpuTimeGrace()), (long) usage.getValue()), List.of(usage.getKey().toString()),
+        "watch the CPU time limit of " + d + " in " + usage.getKey())));
     // always: the child goes on only while the launcher lives, and after it wrote the id maps
     plan.add(Op.SYNC, "wait for the launcher");
     if (maps != null) {
       // the clone still has the caller's host ids, which the maps may not contain
       plan.add(Op.SET_IDS, List.of(0L, 0L, maps.denySetgroups ? 0L : 1L), List.of(), "become root (uid 0, gid 0) in the user namespace");
+    }
+    if (ns.contains(Namespace.CGROUP)) {
+      plan.add(Op.UNSHARE, CLONE_FLAGS.get(Namespace.CGROUP), "create the cgroup namespace");
     }
     stage(plan);
     root(plan, spec);
@@ -139,6 +177,8 @@ final class PlanCompiler {
       plan.add(Op.INIT, "start the container's init");
     }
     plan.add(Op.CHDIR, "change to the working directory " + spec.workingDirectory(), spec.workingDirectory());
+    limits.rlimits().forEach((resource, value) -> plan.add(Op.RLIMIT, List.of((long) RLIMITS.get(resource), value, value),
+        List.of(), "set the rlimit " + resource + " to " + value));
     long keep = 0;
     for (Capability c : spec.capabilities()) {
       keep |= 1L << c.ordinal();
@@ -333,6 +373,7 @@ final class PlanCompiler {
 
   /** What only the host can tell, checked before anything starts. */
   private void checkHostPaths(ContainerSpec spec) {
+    checkCpus(spec.limits());
     if (!Files.isDirectory(hostRoot.resolve(STAGING.substring(1)), LinkOption.NOFOLLOW_LINKS)) {
       throw new UnsupportedFeatureException("starting a container", "the host has no directory " + STAGING + " to stage the root in");
     }
@@ -391,6 +432,31 @@ final class PlanCompiler {
     }
   }
 
+  private void checkCpus(Limits limits) {
+    if (limits.cpus().isEmpty() && limits.cpuset().isEmpty()) {
+      return;
+    }
+    Set<Integer> online = new java.util.TreeSet<>();
+    try {
+      for (String range : Files.readString(hostRoot.resolve("sys/devices/system/cpu/online")).trim().split(",")) {
+        String[] ends = range.split("-");
+        for (int c = Integer.parseInt(ends[0]); c <= Integer.parseInt(ends[ends.length - 1]); c++) {
+          online.add(c);
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      throw invalid("cannot read the host's CPUs from /sys/devices/system/cpu/online: " + e);
+    }
+    if (limits.cpus().isPresent() && limits.cpus().getAsDouble() > online.size()) {
+      throw invalid("a CPU limit of " + limits.cpus().getAsDouble() + " CPUs is more than this host's " + online.size());
+    }
+    for (int c : limits.cpuset()) {
+      if (!online.contains(c)) {
+        throw invalid("the cpuset names CPU " + c + ", which this host does not have (online: " + online + ")");
+      }
+    }
+  }
+
   /**
    * A mount point in a caller's rootfs must exist: Isola does not write into it. A symlink on the
    * way is left to the launcher, which resolves it inside the root.
@@ -422,6 +488,10 @@ final class PlanCompiler {
     } catch (IOException e) {
       throw new ContainerStartException("read the host's " + link, e.toString(), -1);
     }
+  }
+
+  private static long micros(java.time.Duration d) {
+    return d.toNanos() / 1000;
   }
 
   private static String names(Set<Namespace> ns) {

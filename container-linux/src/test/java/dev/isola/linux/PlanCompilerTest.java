@@ -180,21 +180,32 @@ class PlanCompilerTest {
     return steps.subList(from + 1, to);
   }
 
+  private static final long CGROUP_NS = 0x02000000L;
+
   @Nested
   class Namespaces {
     @Test
-    void theFirstStepClonesWithEveryNamespaceByDefault() {
+    void theFirstStepClonesWithEveryNamespaceButTheCgroupOne() {
       List<Step> steps = compile(inRootfs());
       assertThat(steps.get(0).op).isEqualTo(Op.CLONE);
-      assertThat(steps.get(0).ints).containsExactly(ALL_NAMESPACES);
+      assertThat(steps.get(0).ints).containsExactly(ALL_NAMESPACES & ~CGROUP_NS);
       assertThat(all(steps, op(Op.CLONE))).hasSize(1);
+    }
+
+    @Test
+    void theCgroupNamespaceIsMadeAfterTheMoveIntoTheContainersCgroup() {
+      List<Step> steps = compile(inRootfs());
+      int unshare = steps.indexOf(only(steps, op(Op.UNSHARE)));
+      assertThat(steps.get(unshare).ints).containsExactly(CGROUP_NS);
+      assertThat(unshare).isGreaterThan(steps.indexOf(only(steps, op(Op.SYNC))));
+      assertThat(all(compile(inRootfs().share(Namespace.CGROUP)), op(Op.UNSHARE))).isEmpty();
     }
 
     @Test
     void sharingTheNetworkRemovesOnlyItsFlag() {
       Step clone = compile(inRootfs().share(Namespace.NETWORK)).get(0);
       assertThat(clone.op).isEqualTo(Op.CLONE);
-      assertThat(clone.ints).containsExactly(ALL_NAMESPACES & ~0x40000000L);
+      assertThat(clone.ints).containsExactly(ALL_NAMESPACES & ~0x40000000L & ~CGROUP_NS);
     }
 
     @Test

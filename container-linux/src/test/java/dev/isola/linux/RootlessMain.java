@@ -4,6 +4,7 @@ import dev.isola.Container;
 import dev.isola.ContainerException;
 import dev.isola.ContainerSpec;
 import dev.isola.IdMapping;
+import dev.isola.Limits;
 import dev.isola.Mount;
 import dev.isola.Namespace;
 import dev.isola.Signal;
@@ -58,6 +59,20 @@ public final class RootlessMain {
     });
     report("host-root", () -> run(sh(rootfs, "true").idMapping(IdMapping.hostRoot())));
     report("shared-user", () -> run(sh(rootfs, "true").share(Namespace.USER)));
+    report("memory-limit", () -> run(sh(rootfs, "true").limits(Limits.builder().memory(64 << 20).build())));
+    report("memory-best-effort", () -> run(sh(rootfs, "echo started")
+        .limits(Limits.builder().memory(64 << 20).bestEffort(Limits.Kind.MEMORY).build())));
+    report("wall-limit", () -> {
+      try (Container c = sh(rootfs, "sleep 30").limits(Limits.builder().wallTime(Duration.ofMillis(200)).build()).start()) {
+        return c.waitFor().reason().toString();
+      }
+    });
+    report("pause", () -> {
+      try (Container c = sh(rootfs, "sleep 30").start()) {
+        c.pause();
+        return "paused";
+      }
+    });
     report("subordinate", () -> run(sh(rootfs, "cat /proc/self/uid_map | tr -s ' ' | tr '\\n' ';'").idMapping(IdMapping.subordinate())));
   }
 

@@ -110,6 +110,15 @@ class RootlessTest {
   }
 
   @Test
+  void limitsWithoutADelegatedCgroupAreRefusedUnlessBestEffort() {
+    assertThat(result("memory-limit")).startsWith("UnsupportedFeatureException: memory limit is not available")
+        .contains("not writable by uid 65534").contains("Delegate=yes");
+    assertThat(result("memory-best-effort")).isEqualTo("started");
+    assertThat(result("wall-limit")).isEqualTo("WALL_TIME_LIMIT"); // the launcher keeps time, no cgroup needed
+    assertThat(result("pause")).startsWith("UnsupportedFeatureException: pause() is not available").contains("no cgroup");
+  }
+
+  @Test
   void subordinateRangesNeedAnEntryInEtcSubuid() {
     // nobody has no entry in /etc/subuid on a normal host; RootlessSubordinateTest covers one with an entry
     assertThat(result("subordinate")).startsWith("UnsupportedFeatureException: IdMapping.subordinate()")

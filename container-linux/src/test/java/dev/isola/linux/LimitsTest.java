@@ -1,0 +1,248 @@
+package dev.isola.linux;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.isola.Container;
+import dev.isola.ContainerStartException;
+import dev.isola.ContainerStats;
+import dev.isola.ExitReason;
+import dev.isola.ExitStatus;
+import dev.isola.Limits;
+import dev.isola.Namespace;
+import dev.isola.Signal;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Limits that really bite, the verdict that says which one, and no cgroup left afterwards. */
+class LimitsTest {
+  private static final Duration SAFETY = Duration.ofSeconds(20);
+  private Leftovers before;
+
+  @BeforeEach
+  void snapshot() {
+    TestRootfs.busybox();
+    before = Leftovers.snapshot();
+  }
+
+  @AfterEach
+  void noCgroupLeft() {
+    before.assertNoneSince();
+    assertThat(isolaCgroups()).as("Isola's cgroups after the test").isEmpty();
+  }
+
+  private static Limits.Builder limits() {
+    return Limits.builder().wallTime(SAFETY); // every test ends, whatever the runtime does
+  }
+
+  @Test
+  void aMemoryHogIsOomKilledAndSaidSo() {
+    Run r = Run.of(Run.sh("x=a; while true; do x=$x$x; done").limits(limits().memory(32 << 20).build()));
+    assertThat(r.status.reason()).as(r.toString()).isEqualTo(ExitReason.OOM_KILLED);
+    assertThat(r.status.signal()).contains(Signal.KILL);
+    assertThat(r.status.peakMemoryBytes()).isGreaterThan(16 << 20).isLessThanOrEqualTo(32 << 20);
+  }
+
+  @Test
+  void aForkBombStopsAtThePidsLimit() throws Exception {
+    Limits l = limits().pids(16).build();
+    try (Container bomb = Run.sh("f() { f | f & }; f; sleep 30").limits(l).start()) {
+      Thread.sleep(700);
+      ContainerStats stats = bomb.stats();
+      assertThat(stats.pids()).isBetween(1L, 16L);
+      // the host, and other containers, go on
+      assertThat(Run.of("echo alive").stdout).isEqualTo("alive\n");
+      bomb.killAll();
+      assertThat(bomb.waitFor(SAFETY).orElseThrow().reason()).isEqualTo(ExitReason.KILLED);
+    }
+  }
+
+  @Test
+  void aBusyLoopEndsAtTheCpuTimeLimit() {
+    Run r = Run.of(Run.sh("while :; do :; done").limits(limits().cpuTime(Duration.ofMillis(500)).build()));
+    assertThat(r.status.reason()).as(r.toString()).isEqualTo(ExitReason.CPU_TIME_LIMIT);
+    assertThat(r.status.cpuTime()).isGreaterThanOrEqualTo(Duration.ofMillis(500));
+  }
+
+  @Test
+  void theCpuTimeLimitCountsEveryProcessOfTheContainer() {
+    // two busy children: the sum reaches the limit, however little each one used
+    Run r = Run.of(Run.sh("(while :; do :; done) & (while :; do :; done) & wait")
+        .limits(limits().cpuTime(Duration.ofMillis(600)).build()));
+    assertThat(r.status.reason()).as(r.toString()).isEqualTo(ExitReason.CPU_TIME_LIMIT);
+    assertThat(r.status.cpuTime()).isGreaterThanOrEqualTo(Duration.ofMillis(600));
+  }
+
+  @Test
+  void aProgramThatEndsWithinTheGraceIsStillOverTheLimit() {
+    // a few tenths of a second of CPU against a limit of 0.05 s plus 5 s of grace: it ends by itself, over the limit
+    Run r = Run.of(Run.sh("i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo done")
+        .limits(limits().cpuTime(Duration.ofMillis(50)).cpuTimeGrace(Duration.ofSeconds(5)).build()));
+    assertThat(r.stdout).isEqualTo("done\n");
+    assertThat(r.status.exitCode()).isZero();
+    assertThat(r.status.reason()).as(r.toString()).isEqualTo(ExitReason.CPU_TIME_LIMIT);
+  }
+
+  @Test
+  void aSleepingProcessEndsAtTheWallTimeLimit() {
+    Run r = Run.of(Run.sh("sleep 30").limits(Limits.builder().wallTime(Duration.ofMillis(300)).build()));
+    assertThat(r.status.reason()).isEqualTo(ExitReason.WALL_TIME_LIMIT);
+    assertThat(r.status.wallTime()).isGreaterThanOrEqualTo(Duration.ofMillis(300));
+    assertThat(r.status.cpuTime()).isLessThan(Duration.ofMillis(300));
+  }
+
+  @Test
+  void aCpuQuotaThrottles() throws Exception {
+    try (Container c = Run.sh("while :; do :; done").limits(limits().cpus(0.2).build()).start()) {
+      Path cpuStat = v1Dir(c.pid(), "cpu").resolve("cpu.stat");
+      Thread.sleep(1000);
+      long throttled = Files.readAllLines(cpuStat).stream().filter(l -> l.startsWith("nr_throttled "))
+          .mapToLong(l -> Long.parseLong(l.split(" ")[1])).findFirst().orElseThrow();
+      assertThat(throttled).as(cpuStat.toString()).isPositive();
+      // 0.2 CPUs for about a second: far less than the second a free loop would use
+      assertThat(c.stats().cpuTime()).isLessThan(Duration.ofMillis(600));
+    }
+  }
+
+  @Test
+  void aFloodOfOutputIsCutAtTheLimit() throws Exception {
+    Run r = Run.of(Run.sh("yes").limits(limits().outputBytes(10_000).build()));
+    assertThat(r.status.reason()).as(r.status.toString()).isEqualTo(ExitReason.OUTPUT_LIMIT);
+    assertThat(r.status.outputTruncated()).isTrue();
+    assertThat(r.stdout).hasSize(10_000).startsWith("y\ny\n");
+  }
+
+  @Test
+  void outputPastTheLimitCanBeThrownAwayInstead() {
+    Run r = Run.of(Run.sh("i=0; while [ $i -lt 5000 ]; do echo line $i; i=$((i+1)); done; echo done >&2")
+        .limits(limits().outputBytes(1000).onOutputLimit(Limits.OutputAction.DISCARD).build()));
+    assertThat(r.status.reason()).isEqualTo(ExitReason.EXITED);
+    assertThat(r.status.outputTruncated()).isTrue();
+    assertThat(r.stdout.length() + r.stderr.length()).isEqualTo(1000);
+  }
+
+  @Test
+  void outputWithinTheLimitIsWhole() {
+    Run r = Run.of(Run.sh("echo out; echo err >&2").limits(limits().outputBytes(1000).build()));
+    assertThat(r.status.isSuccess()).isTrue();
+    assertThat(r.status.outputTruncated()).isFalse();
+    assertThat(r.stdout).isEqualTo("out\n");
+    assertThat(r.stderr).isEqualTo("err\n");
+  }
+
+  @Test
+  void pauseFreezesAndResumeContinues() throws Exception {
+    try (Container c = Run.sh("while :; do :; done").limits(limits().build()).start()) {
+      Thread.sleep(100);
+      c.pause();
+      assertThat(c.stats().paused()).isTrue();
+      Duration frozenAt = c.stats().cpuTime();
+      Thread.sleep(300);
+      assertThat(c.stats().cpuTime()).isEqualTo(frozenAt);
+      c.resume();
+      Thread.sleep(300);
+      assertThat(c.stats().paused()).isFalse();
+      assertThat(c.stats().cpuTime()).isGreaterThan(frozenAt);
+    }
+  }
+
+  @Test
+  void killAllEndsGrandchildrenToo() throws Exception {
+    // without a pid namespace, only the cgroup knows every process
+    try (Container c = Run.sh("(sleep 600 &) ; (sleep 600 &); echo started; sleep 600").share(Namespace.PID)
+        .limits(limits().build()).start()) {
+      assertThat(new String(c.stdout().readNBytes(8), StandardCharsets.UTF_8)).isEqualTo("started\n");
+      List<Long> members = new ArrayList<>();
+      for (String pid : Files.readString(v2Dir(c.pid()).resolve("cgroup.procs")).trim().split("\n")) {
+        members.add(Long.parseLong(pid));
+      }
+      assertThat(members).hasSizeGreaterThanOrEqualTo(4);
+      c.killAll();
+      ExitStatus s = c.waitFor(SAFETY).orElseThrow();
+      assertThat(s.reason()).isEqualTo(ExitReason.KILLED);
+      long deadline = System.nanoTime() + SAFETY.toNanos();
+      while (members.stream().anyMatch(Leftovers::processExists) && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertThat(members).noneMatch(Leftovers::processExists);
+    }
+  }
+
+  @Test
+  void rlimitsAreVisibleInside() {
+    Run r = Run.of(Run.sh("cat /proc/self/limits").limits(Limits.builder()
+        .rlimit(Limits.Rlimit.NOFILE, 64).rlimit(Limits.Rlimit.FSIZE, 1 << 20).rlimit(Limits.Rlimit.STACK, 8 << 20).build()));
+    assertThat(r.stdout).containsPattern("Max open files\\s+64\\s+64")
+        .containsPattern("Max file size\\s+1048576\\s+1048576")
+        .containsPattern("Max stack size\\s+8388608\\s+8388608")
+        .containsPattern("Max core file size\\s+0\\s+0");
+    Run fsize = Run.of(Run.sh("dd if=/dev/zero of=/tmp/big bs=1024 count=2048 2>&1; echo rc=$?")
+        .limits(Limits.builder().rlimit(Limits.Rlimit.FSIZE, 1 << 20).build()));
+    assertThat(fsize.stdout).doesNotContain("rc=0");
+  }
+
+  @Test
+  void theContainerSeesItsOwnCgroupAsTheRoot() {
+    Run r = Run.of(Run.sh("cat /proc/self/cgroup").limits(limits().memory(64 << 20).build()));
+    assertThat(r.stdout.lines()).allSatisfy(l -> assertThat(l).endsWith(":/"));
+  }
+
+  @Test
+  void limitsTheHostCannotMeetAreRefusedBeforeAnythingStarts() {
+    assertThatThrownBy(() -> Run.sh("true").limits(Limits.builder().cpus(64).build()).start())
+        .isInstanceOf(ContainerStartException.class).hasMessageContaining("more than this host's");
+    assertThatThrownBy(() -> Run.sh("true").limits(Limits.builder().cpuset(0, 99).build()).start())
+        .isInstanceOf(ContainerStartException.class).hasMessageContaining("CPU 99");
+  }
+
+  @Test
+  void aCpusetPinsTheContainer() {
+    Run r = Run.of(Run.sh("grep Cpus_allowed_list /proc/self/status").limits(Limits.builder().cpuset(0).build()));
+    assertThat(r.stdout).containsPattern("Cpus_allowed_list:\\s+0\\n");
+  }
+
+  @Test
+  void staleCgroupsOfDeadJvmsAreSwept() throws IOException {
+    CgroupHost host = CgroupHost.detect();
+    List<Path> fakes = new ArrayList<>();
+    for (Path parent : host.distinctParents()) {
+      fakes.add(Files.createDirectory(parent.resolve("isola-999999999-1-1"))); // no such pid
+    }
+    Cgroup.sweepStale(host);
+    assertThat(fakes).allSatisfy(f -> assertThat(f).doesNotExist());
+  }
+
+  static List<Path> isolaCgroups() {
+    List<Path> found = new ArrayList<>(CgroupHost.detect().isolaCgroups());
+    // this JVM's live containers are other tests' business; only dead or leaked ones count here
+    found.removeIf(p -> p.getFileName().toString().startsWith("isola-" + ProcessHandle.current().pid() + "-")
+        && Leftovers.children().isEmpty() == false);
+    return found;
+  }
+
+  /** The host-side v1 directory of {@code controller} for the container whose first process is {@code pid}. */
+  private static Path v1Dir(long pid, String controller) throws IOException {
+    try (Stream<String> lines = Files.lines(Path.of("/proc/" + pid + "/cgroup"))) {
+      String path = lines.map(l -> l.split(":", 3)).filter(f -> List.of(f[1].split(",")).contains(controller))
+          .findFirst().orElseThrow()[2];
+      return Path.of("/sys/fs/cgroup", controller, path.substring(1));
+    }
+  }
+
+  private static Path v2Dir(long pid) throws IOException {
+    try (Stream<String> lines = Files.lines(Path.of("/proc/" + pid + "/cgroup"))) {
+      String path = lines.filter(l -> l.startsWith("0::")).findFirst().orElseThrow().substring(3);
+      Path unified = Files.isDirectory(Path.of("/sys/fs/cgroup/unified")) ? Path.of("/sys/fs/cgroup/unified") : Path.of("/sys/fs/cgroup");
+      return unified.resolve(path.substring(1));
+    }
+  }
+}
