@@ -3,7 +3,9 @@ package dev.isola;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.isola.SeccompPolicy.Action;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -38,6 +40,9 @@ class ContainerSpecTest {
         .stdout(Stdio.file(Path.of("/tmp/out")))
         .stderr(Stdio.appendTo(Path.of("/tmp/err")))
         .init(false)
+        .seccomp(SeccompPolicy.extendDefault().deny("ptrace").build())
+        .capabilities(Capability.NET_BIND_SERVICE, Capability.CHOWN)
+        .limits(Limits.builder().memory(64 << 20).pids(32).build())
         .build();
   }
 
@@ -96,6 +101,22 @@ class ContainerSpecTest {
     }
 
     @Test
+    void seccompIsTheDefaultPolicy() {
+      assertThat(spec.seccomp()).isSameAs(SeccompPolicy.defaultPolicy());
+    }
+
+    @Test
+    void noCapabilities() {
+      assertThat(spec.capabilities()).isEmpty();
+    }
+
+    @Test
+    void noLimits() {
+      assertThat(spec.limits()).isSameAs(Limits.none());
+      assertThat(spec.limits().needsCgroup()).isFalse();
+    }
+
+    @Test
     void rootfsStaysReadOnlyWhenSet() {
       assertThat(builder().rootfs(Path.of("/r")).build().readOnlyRootfs()).isTrue();
     }
@@ -121,6 +142,104 @@ class ContainerSpecTest {
     assertThat(spec.stdout()).isEqualTo(Stdio.file(Path.of("/tmp/out")));
     assertThat(spec.stderr()).isEqualTo(Stdio.appendTo(Path.of("/tmp/err")));
     assertThat(spec.init()).isFalse();
+    assertThat(spec.seccomp()).isEqualTo(SeccompPolicy.extendDefault().deny("ptrace").build());
+    assertThat(spec.capabilities()).containsExactlyInAnyOrder(Capability.CHOWN, Capability.NET_BIND_SERVICE);
+    assertThat(spec.limits()).isEqualTo(Limits.builder().memory(64 << 20).pids(32).build());
+  }
+
+  @Nested
+  class Security {
+    @Test
+    void keepsTheSeccompPolicy() {
+      for (SeccompPolicy p : List.of(SeccompPolicy.unconfined(), SeccompPolicy.defaultPolicy(),
+          SeccompPolicy.denyList().deny("ptrace").build(), SeccompPolicy.allowList().allow("execve").build())) {
+        assertThat(builder().seccomp(p).build().seccomp()).isEqualTo(p);
+      }
+    }
+
+    @Test
+    void laterSeccompPolicyReplacesEarlier() {
+      assertThat(builder().seccomp(SeccompPolicy.unconfined()).seccomp(SeccompPolicy.defaultPolicy()).build().seccomp())
+          .isEqualTo(SeccompPolicy.defaultPolicy());
+    }
+
+    @Test
+    void nullSeccompPolicyIsRejected() {
+      assertThatThrownBy(() -> builder().seccomp(null))
+          .isInstanceOf(NullPointerException.class).hasMessageContaining("seccomp");
+    }
+
+    @Test
+    void capabilitiesAreASetInTheKernelsOrder() {
+      assertThat(builder().capabilities(Capability.SYS_ADMIN, Capability.CHOWN, Capability.CHOWN).build().capabilities())
+          .containsExactly(Capability.CHOWN, Capability.SYS_ADMIN);
+    }
+
+    @Test
+    void everyCapabilityCanBeKept() {
+      assertThat(builder().capabilities(Capability.values()).build().capabilities())
+          .containsExactly(Capability.values());
+    }
+
+    @Test
+    void laterCapabilitiesReplaceEarlierAndNoneClears() {
+      assertThat(builder().capabilities(Capability.CHOWN).capabilities(Capability.KILL).build().capabilities())
+          .containsExactly(Capability.KILL);
+      assertThat(builder().capabilities(Capability.CHOWN).capabilities().build().capabilities()).isEmpty();
+      assertThat(builder().capabilities(Capability.CHOWN).capabilities().build()).isEqualTo(builder().build());
+    }
+
+    @Test
+    void nullCapabilityIsRejected() {
+      assertThatThrownBy(() -> builder().capabilities(Capability.CHOWN, null))
+          .isInstanceOf(NullPointerException.class).hasMessageContaining("capability");
+      assertThatThrownBy(() -> builder().capabilities((Capability[]) null))
+          .isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
+    void capabilitiesAreUnmodifiable() {
+      ContainerSpec spec = builder().capabilities(Capability.CHOWN).build();
+
+      assertThatThrownBy(() -> spec.capabilities().add(Capability.SYS_ADMIN))
+          .isInstanceOf(UnsupportedOperationException.class);
+      assertThatThrownBy(() -> spec.capabilities().clear()).isInstanceOf(UnsupportedOperationException.class);
+      assertThatThrownBy(() -> builder().build().capabilities().add(Capability.SYS_ADMIN))
+          .isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void theCallersArrayIsCopied() {
+      Capability[] keep = {Capability.CHOWN};
+      ContainerSpec.Builder b = builder().capabilities(keep);
+      keep[0] = Capability.SYS_ADMIN;
+
+      assertThat(b.build().capabilities()).containsExactly(Capability.CHOWN);
+    }
+  }
+
+  @Nested
+  class LimitsOfTheSpec {
+    @Test
+    void keepsTheLimits() {
+      Limits limits = Limits.builder().wallTime(Duration.ofSeconds(1)).outputBytes(10).build();
+
+      assertThat(builder().limits(limits).build().limits()).isSameAs(limits);
+    }
+
+    @Test
+    void laterLimitsReplaceEarlier() {
+      Limits limits = Limits.builder().pids(1).build();
+
+      assertThat(builder().limits(Limits.builder().pids(2).build()).limits(limits).build().limits()).isEqualTo(limits);
+      assertThat(builder().limits(limits).limits(Limits.none()).build()).isEqualTo(builder().build());
+    }
+
+    @Test
+    void nullIsRejected() {
+      assertThatThrownBy(() -> builder().limits(null))
+          .isInstanceOf(NullPointerException.class).hasMessageContaining("limits");
+    }
   }
 
   @Nested
@@ -714,7 +833,13 @@ class ContainerSpecTest {
           base.toBuilder().stdin(Stdio.pipe()).build(),
           base.toBuilder().stdout(Stdio.pipe()).build(),
           base.toBuilder().stderr(Stdio.pipe()).build(),
-          base.toBuilder().init(true).build());
+          base.toBuilder().init(true).build(),
+          base.toBuilder().seccomp(SeccompPolicy.defaultPolicy()).build(),
+          base.toBuilder().seccomp(SeccompPolicy.extendDefault().deny(Action.errno(Action.ENOSYS), "ptrace").build()).build(),
+          base.toBuilder().capabilities(Capability.NET_BIND_SERVICE).build(),
+          base.toBuilder().capabilities().build(),
+          base.toBuilder().limits(Limits.none()).build(),
+          base.toBuilder().limits(Limits.builder().memory(64 << 20).pids(33).build()).build());
 
       for (ContainerSpec v : variants) {
         assertThat(v).as(v.toString()).isNotEqualTo(base);
@@ -749,11 +874,17 @@ class ContainerSpecTest {
     @Test
     void toBuilderRoundTrips() {
       for (ContainerSpec spec : List.of(full(), builder().build(),
-          builder().removeEnv("PATH").share(Namespace.UTS, Namespace.USER).build())) {
+          builder().removeEnv("PATH").share(Namespace.UTS, Namespace.USER).build(),
+          builder().seccomp(SeccompPolicy.unconfined()).capabilities(Capability.values())
+              .limits(Limits.builder().cpuTime(Duration.ofSeconds(1)).cpuTimeGrace(Duration.ofMillis(1)).build())
+              .build())) {
         ContainerSpec copy = spec.toBuilder().build();
         assertThat(copy).isEqualTo(spec).hasSameHashCodeAs(spec).hasToString(spec.toString());
         assertThat(copy.env()).containsExactlyEntriesOf(spec.env());
         assertThat(copy.namespaces()).isEqualTo(spec.namespaces());
+        assertThat(copy.seccomp()).isEqualTo(spec.seccomp());
+        assertThat(copy.capabilities()).isEqualTo(spec.capabilities());
+        assertThat(copy.limits()).isEqualTo(spec.limits());
       }
     }
 
@@ -776,7 +907,8 @@ class ContainerSpecTest {
       ContainerSpec spec = full();
       String before = spec.toString();
       spec.toBuilder().command("other").env("X", "1").removeEnv("PATH").mount(Mount.tmpfs("/z", 1))
-          .share(Namespace.PID).hostname("h").workingDirectory("/w").rootfs(Path.of("/r2")).build();
+          .share(Namespace.PID).hostname("h").workingDirectory("/w").rootfs(Path.of("/r2"))
+          .seccomp(SeccompPolicy.unconfined()).capabilities(Capability.SYS_ADMIN).limits(Limits.none()).build();
 
       assertThat(spec).isEqualTo(full());
       assertThat(spec).hasToString(before);
@@ -787,13 +919,16 @@ class ContainerSpecTest {
       ContainerSpec.Builder b = builder()
           .env("A", "1")
           .mount(Mount.tmpfs("/a", 1))
-          .hostname("first");
+          .hostname("first")
+          .capabilities(Capability.CHOWN);
       ContainerSpec spec = b.build();
 
       b.command("other").env("A", "2").env("B", "3").removeEnv("PATH").mount(Mount.tmpfs("/b", 1))
           .share(Namespace.NETWORK).hostname("second").workingDirectory("/w")
           .rootfs(Path.of("/r")).readOnlyRootfs(false).idMapping(IdMapping.caller())
-          .stdin(Stdio.discard()).stdout(Stdio.discard()).stderr(Stdio.discard()).init(false);
+          .stdin(Stdio.discard()).stdout(Stdio.discard()).stderr(Stdio.discard()).init(false)
+          .seccomp(SeccompPolicy.unconfined()).capabilities(Capability.SYS_ADMIN, Capability.KILL)
+          .limits(Limits.builder().pids(1).build());
 
       assertThat(spec.command()).containsExactly("true");
       assertThat(spec.env()).containsExactly(Map.entry("PATH", ContainerSpec.DEFAULT_PATH), Map.entry("A", "1"));
@@ -806,6 +941,9 @@ class ContainerSpecTest {
       assertThat(spec.idMapping()).isEqualTo(IdMapping.automatic());
       assertThat(spec.stdin()).isEqualTo(Stdio.pipe());
       assertThat(spec.init()).isTrue();
+      assertThat(spec.seccomp()).isEqualTo(SeccompPolicy.defaultPolicy());
+      assertThat(spec.capabilities()).containsExactly(Capability.CHOWN);
+      assertThat(spec.limits()).isEqualTo(Limits.none());
       assertThat(b.build()).isNotEqualTo(spec);
     }
 
@@ -853,10 +991,17 @@ class ContainerSpecTest {
           "stdin=discard",
           "stdout=file:/tmp/out",
           "stderr=append:/tmp/err",
-          "init=false");
+          "init=false",
+          "seccomp=SeccompPolicy{default, ",
+          "ptrace -> errno(1)",
+          "capabilities=[CHOWN, NET_BIND_SERVICE]",
+          "limits=Limits{memory=67108864 bytes, pids=32, ");
       assertThat(full().toString()).doesNotContain("NETWORK");
       assertThat(builder().build().toString()).contains(
-          "rootfs=<host view> (read-only)", "hostname=isola", "init=true", "PATH=" + ContainerSpec.DEFAULT_PATH);
+          "rootfs=<host view> (read-only)", "hostname=isola", "init=true", "PATH=" + ContainerSpec.DEFAULT_PATH,
+          "seccomp=SeccompPolicy{default}", "capabilities=[]", "limits=Limits{rlimits={CORE=0}}");
+      assertThat(builder().seccomp(SeccompPolicy.unconfined()).build().toString())
+          .contains("seccomp=SeccompPolicy{unconfined}");
       assertThat(builder().share(Namespace.UTS).build().toString()).contains("hostname=<host>");
     }
   }

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 class ExitStatusTest {
@@ -120,5 +123,310 @@ class ExitStatusTest {
     assertThat(ExitStatus.signaled(11, Signal.SEGV, false, T).toString())
         .contains("ended by signal", "SIGSEGV");
     assertThat(ExitStatus.signaled(34, null, false, T).toString()).contains("number 34");
+  }
+
+  @Nested
+  class Building {
+    private final Duration user = Duration.ofMillis(1500);
+    private final Duration system = Duration.ofMillis(250);
+
+    private ExitStatus full() {
+      return ExitStatus.builder()
+          .signaled(9, Signal.KILL)
+          .reason(ExitReason.CPU_TIME_LIMIT)
+          .wallTime(T)
+          .cpuTime(user, system)
+          .peakMemoryBytes(64 << 20)
+          .outputTruncated(true)
+          .build();
+    }
+
+    @Test
+    void keepsEveryValueSet() {
+      ExitStatus s = full();
+
+      assertThat(s.reason()).isEqualTo(ExitReason.CPU_TIME_LIMIT);
+      assertThat(s.exitCode()).isEqualTo(137);
+      assertThat(s.signal()).contains(Signal.KILL);
+      assertThat(s.wallTime()).isEqualTo(T);
+      assertThat(s.userCpuTime()).isEqualTo(user);
+      assertThat(s.systemCpuTime()).isEqualTo(system);
+      assertThat(s.peakMemoryBytes()).isEqualTo(64 << 20);
+      assertThat(s.outputTruncated()).isTrue();
+      assertThat(s.isSuccess()).isFalse();
+    }
+
+    @Test
+    void usageDefaultsToNothing() {
+      ExitStatus s = ExitStatus.builder().exited(0).wallTime(T).build();
+
+      assertThat(s.userCpuTime()).isZero();
+      assertThat(s.systemCpuTime()).isZero();
+      assertThat(s.cpuTime()).isZero();
+      assertThat(s.peakMemoryBytes()).isZero();
+      assertThat(s.outputTruncated()).isFalse();
+      assertThat(s).isEqualTo(ExitStatus.exited(0, T));
+    }
+
+    @Test
+    void shorthandsEqualTheBuilder() {
+      assertThat(ExitStatus.exited(3, T)).isEqualTo(ExitStatus.builder().exited(3).wallTime(T).build());
+      assertThat(ExitStatus.signaled(15, Signal.TERM, false, T))
+          .isEqualTo(ExitStatus.builder().signaled(15, Signal.TERM).wallTime(T).build());
+      assertThat(ExitStatus.signaled(15, Signal.TERM, true, T))
+          .isEqualTo(ExitStatus.builder().signaled(15, Signal.TERM).reason(ExitReason.KILLED).wallTime(T).build());
+    }
+
+    @Test
+    void cpuTimeIsUserPlusSystem() {
+      assertThat(full().cpuTime()).isEqualTo(Duration.ofMillis(1750));
+      assertThat(ExitStatus.builder().exited(0).wallTime(T).cpuTime(Duration.ofNanos(1), Duration.ofSeconds(2))
+          .build().cpuTime()).isEqualTo(Duration.ofSeconds(2).plusNanos(1));
+    }
+
+    @Test
+    void buildWithoutExitedOrSignaledFails() {
+      assertThatThrownBy(() -> ExitStatus.builder().wallTime(T).build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("say how the process ended")
+          .hasMessageContaining("exited(code) or signaled(number, signal)");
+      assertThatThrownBy(() -> ExitStatus.builder().build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("say how the process ended");
+    }
+
+    @Test
+    void buildWithoutWallTimeFails() {
+      assertThatThrownBy(() -> ExitStatus.builder().exited(0).build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("wall time is not set");
+      assertThatThrownBy(() -> ExitStatus.builder().signaled(9, Signal.KILL).cpuTime(T, T).build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("wall time");
+    }
+
+    @Test
+    void zeroIsAValidWallTimeAndUsage() {
+      ExitStatus s = ExitStatus.builder().exited(0).wallTime(Duration.ZERO).cpuTime(Duration.ZERO, Duration.ZERO)
+          .peakMemoryBytes(0).build();
+
+      assertThat(s.wallTime()).isZero();
+      assertThat(s.cpuTime()).isZero();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ExitReason.class)
+    void reasonSetAfterExitedOverridesIt(ExitReason reason) {
+      ExitStatus s = ExitStatus.builder().exited(0).reason(reason).wallTime(T).build();
+
+      assertThat(s.reason()).isEqualTo(reason);
+      assertThat(s.exitCode()).isZero();
+      assertThat(s.signal()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @EnumSource(ExitReason.class)
+    void reasonSetAfterSignaledOverridesIt(ExitReason reason) {
+      ExitStatus s = ExitStatus.builder().signaled(9, Signal.KILL).reason(reason).wallTime(T).build();
+
+      assertThat(s.reason()).isEqualTo(reason);
+      assertThat(s.exitCode()).isEqualTo(137);
+      assertThat(s.signal()).contains(Signal.KILL);
+    }
+
+    @Test
+    void exitedOrSignaledAfterAReasonResetsIt() {
+      assertThat(ExitStatus.builder().reason(ExitReason.OOM_KILLED).exited(1).wallTime(T).build().reason())
+          .isEqualTo(ExitReason.EXITED);
+      assertThat(ExitStatus.builder().reason(ExitReason.KILLED).signaled(11, Signal.SEGV).wallTime(T).build().reason())
+          .isEqualTo(ExitReason.SIGNALED);
+    }
+
+    @Test
+    void laterEndReplacesEarlier() {
+      ExitStatus exitedLast = ExitStatus.builder().signaled(9, Signal.KILL).exited(2).wallTime(T).build();
+      ExitStatus signaledLast = ExitStatus.builder().exited(2).signaled(15, Signal.TERM).wallTime(T).build();
+
+      assertThat(exitedLast).isEqualTo(ExitStatus.exited(2, T));
+      assertThat(exitedLast.signal()).isEmpty();
+      assertThat(signaledLast).isEqualTo(ExitStatus.signaled(15, Signal.TERM, false, T));
+    }
+
+    @ParameterizedTest
+    @EnumSource(ExitReason.class)
+    void onlyExitedWithCodeZeroIsSuccess(ExitReason reason) {
+      assertThat(ExitStatus.builder().exited(0).reason(reason).wallTime(T).build().isSuccess())
+          .isEqualTo(reason == ExitReason.EXITED);
+      assertThat(ExitStatus.builder().exited(1).reason(reason).wallTime(T).build().isSuccess()).isFalse();
+      assertThat(ExitStatus.builder().signaled(9, Signal.KILL).reason(reason).wallTime(T).build().isSuccess()).isFalse();
+    }
+
+    @Test
+    void successIgnoresUsageAndTruncation() {
+      assertThat(ExitStatus.builder().exited(0).wallTime(T).cpuTime(user, system).peakMemoryBytes(1).build().isSuccess())
+          .isTrue();
+    }
+
+    @Test
+    void negativeTimesAreRejectedNamingThem() {
+      Duration minus = Duration.ofMillis(-1);
+
+      assertThatThrownBy(() -> ExitStatus.builder().wallTime(minus))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("wall time must not be negative")
+          .hasMessageEndingWith(": " + minus);
+      assertThatThrownBy(() -> ExitStatus.builder().cpuTime(minus, Duration.ZERO))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("user CPU time must not be negative")
+          .hasMessageEndingWith(": " + minus);
+      assertThatThrownBy(() -> ExitStatus.builder().cpuTime(Duration.ZERO, minus))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("system CPU time must not be negative")
+          .hasMessageEndingWith(": " + minus);
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {-1, Long.MIN_VALUE})
+    void negativePeakMemoryIsRejectedNamingIt(long bytes) {
+      assertThatThrownBy(() -> ExitStatus.builder().peakMemoryBytes(bytes))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("peak memory must not be negative")
+          .hasMessageEndingWith(": " + bytes);
+    }
+
+    @Test
+    void nullsAreRejectedNamingThem() {
+      assertThatThrownBy(() -> ExitStatus.builder().reason(null))
+          .isInstanceOf(NullPointerException.class).hasMessageContaining("reason");
+      assertThatThrownBy(() -> ExitStatus.builder().wallTime(null))
+          .isInstanceOf(NullPointerException.class).hasMessageContaining("wall time");
+      assertThatThrownBy(() -> ExitStatus.builder().cpuTime(null, Duration.ZERO))
+          .isInstanceOf(NullPointerException.class).hasMessageContaining("user CPU time");
+      assertThatThrownBy(() -> ExitStatus.builder().cpuTime(Duration.ZERO, null))
+          .isInstanceOf(NullPointerException.class).hasMessageContaining("system CPU time");
+    }
+
+    @Test
+    void builderRangeChecksMatchTheShorthands() {
+      assertThatThrownBy(() -> ExitStatus.builder().exited(256))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0..255").hasMessageEndingWith(": 256");
+      assertThatThrownBy(() -> ExitStatus.builder().signaled(0, null))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1..127").hasMessageEndingWith(": 0");
+    }
+
+    @Test
+    void toBuilderRoundTrips() {
+      for (ExitStatus s : List.of(full(), ExitStatus.exited(0, T), ExitStatus.exited(255, Duration.ZERO),
+          ExitStatus.signaled(34, null, false, T), ExitStatus.signaled(15, Signal.TERM, true, T),
+          ExitStatus.builder().exited(0).reason(ExitReason.WALL_TIME_LIMIT).wallTime(T).outputTruncated(true).build())) {
+        ExitStatus copy = s.toBuilder().build();
+        assertThat(copy).isEqualTo(s).hasSameHashCodeAs(s).hasToString(s.toString());
+        assertThat(copy.reason()).isEqualTo(s.reason());
+        assertThat(copy.signal()).isEqualTo(s.signal());
+        assertThat(copy.userCpuTime()).isEqualTo(s.userCpuTime());
+        assertThat(copy.systemCpuTime()).isEqualTo(s.systemCpuTime());
+        assertThat(copy.peakMemoryBytes()).isEqualTo(s.peakMemoryBytes());
+        assertThat(copy.outputTruncated()).isEqualTo(s.outputTruncated());
+      }
+    }
+
+    @Test
+    void changingTheToBuilderLeavesTheStatusAlone() {
+      ExitStatus s = full();
+      String before = s.toString();
+      s.toBuilder().exited(0).wallTime(Duration.ZERO).cpuTime(Duration.ZERO, Duration.ZERO).peakMemoryBytes(0)
+          .outputTruncated(false).build();
+
+      assertThat(s).isEqualTo(full()).hasToString(before);
+    }
+
+    @Test
+    void changingTheBuilderAfterBuildLeavesTheStatusAlone() {
+      ExitStatus.Builder b = ExitStatus.builder().exited(0).wallTime(T);
+      ExitStatus first = b.build();
+
+      b.signaled(9, Signal.KILL).reason(ExitReason.OOM_KILLED).wallTime(Duration.ZERO).cpuTime(user, system)
+          .peakMemoryBytes(5).outputTruncated(true);
+
+      assertThat(first).isEqualTo(ExitStatus.exited(0, T));
+      assertThat(first.isSuccess()).isTrue();
+      assertThat(b.build()).isNotEqualTo(first);
+    }
+
+    @Test
+    void everyFieldTakesPartInEquals() {
+      ExitStatus base = full();
+      List<ExitStatus> variants = List.of(
+          base.toBuilder().reason(ExitReason.WALL_TIME_LIMIT).build(),
+          base.toBuilder().signaled(15, Signal.KILL).reason(ExitReason.CPU_TIME_LIMIT).build(),
+          base.toBuilder().signaled(9, null).reason(ExitReason.CPU_TIME_LIMIT).build(),
+          base.toBuilder().wallTime(T.plusNanos(1)).build(),
+          base.toBuilder().cpuTime(user.plusNanos(1), system).build(),
+          base.toBuilder().cpuTime(user, system.plusNanos(1)).build(),
+          // same total, split differently
+          base.toBuilder().cpuTime(system, user).build(),
+          base.toBuilder().peakMemoryBytes((64 << 20) + 1).build(),
+          base.toBuilder().outputTruncated(false).build());
+
+      for (ExitStatus v : variants) {
+        assertThat(v).as(v.toString()).isNotEqualTo(base);
+        assertThat(base).isNotEqualTo(v);
+      }
+    }
+  }
+
+  @Nested
+  class ToStringOfVerdicts {
+    private ExitStatus killedFor(ExitReason reason) {
+      return ExitStatus.builder().signaled(9, Signal.KILL).reason(reason).wallTime(T).build();
+    }
+
+    @Test
+    void namesEachLimitReason() {
+      assertThat(killedFor(ExitReason.OOM_KILLED).toString()).contains("oom killed (SIGKILL)");
+      assertThat(killedFor(ExitReason.WALL_TIME_LIMIT).toString()).contains("wall time limit (SIGKILL)");
+      assertThat(killedFor(ExitReason.CPU_TIME_LIMIT).toString()).contains("cpu time limit (SIGKILL)");
+      assertThat(killedFor(ExitReason.OUTPUT_LIMIT).toString()).contains("output limit (SIGKILL)");
+    }
+
+    @Test
+    void aLimitWithAnUnnamedSignalGivesItsNumber() {
+      assertThat(ExitStatus.builder().signaled(34, null).reason(ExitReason.WALL_TIME_LIMIT).wallTime(T).build()
+          .toString()).contains("wall time limit (number 34)");
+    }
+
+    @Test
+    void aLimitReachedByAProcessThatExitedGivesTheExitCode() {
+      assertThat(ExitStatus.builder().exited(0).reason(ExitReason.CPU_TIME_LIMIT).wallTime(T).build().toString())
+          .contains("cpu time limit (exit code 0)");
+      assertThat(ExitStatus.builder().exited(3).reason(ExitReason.OUTPUT_LIMIT).wallTime(T).build().toString())
+          .contains("output limit (exit code 3)");
+    }
+
+    @Test
+    void namesTheUsage() {
+      ExitStatus s = ExitStatus.builder().exited(0).wallTime(T).cpuTime(Duration.ofMillis(1500), Duration.ofMillis(250))
+          .peakMemoryBytes(4096).build();
+
+      assertThat(s).hasToString("ExitStatus{exited with code 0 after 1234 ms, cpu 1750 ms, peak memory 4096 bytes}");
+    }
+
+    @Test
+    void mentionsTruncatedOutputOnlyWhenTruncated() {
+      assertThat(ExitStatus.builder().exited(0).wallTime(T).outputTruncated(true).build().toString())
+          .endsWith(", output truncated}");
+      assertThat(ExitStatus.exited(0, T).toString()).doesNotContain("truncated");
+    }
+
+    @ParameterizedTest
+    @EnumSource(ExitReason.class)
+    void differsForEveryReason(ExitReason reason) {
+      String s = killedFor(reason).toString();
+      for (ExitReason other : ExitReason.values()) {
+        if (other != reason) {
+          assertThat(killedFor(other).toString()).as(other.name()).isNotEqualTo(s);
+        }
+      }
+    }
   }
 }

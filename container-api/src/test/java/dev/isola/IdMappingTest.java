@@ -195,6 +195,60 @@ class IdMappingTest {
         .hasMessageContaining("0->20x1");
   }
 
+  @Nested
+  class ContainerRoot {
+    @Test
+    void uidsWithoutContainerIdZeroAreRejectedNamingTheRanges() {
+      List<Range> noRoot = List.of(Range.of(1, 100000, 65535));
+
+      assertThatThrownBy(() -> IdMapping.of(noRoot, List.of(Range.of(0, 1000, 1))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("uid mapping must map the container's id 0")
+          .hasMessageEndingWith(": [1->100000x65535]");
+    }
+
+    @Test
+    void gidsWithoutContainerIdZeroAreRejectedNamingTheRanges() {
+      List<Range> noRoot = List.of(Range.of(1000, 1000, 1), Range.of(5, 100000, 10));
+
+      assertThatThrownBy(() -> IdMapping.of(List.of(Range.of(0, 1000, 1)), noRoot))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("gid mapping must map the container's id 0")
+          .hasMessageContaining("1000->1000x1")
+          .hasMessageContaining("5->100000x10");
+    }
+
+    @Test
+    void theHostIdOfContainerRootMayBeAnything() {
+      // Host id 0 mapped to container id 1 does not make the container's root.
+      assertThatThrownBy(() -> IdMapping.of(List.of(Range.of(1, 0, 1)), List.of(Range.of(0, 0, 1))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("uid mapping must map the container's id 0");
+      assertThat(IdMapping.of(List.of(Range.of(0, 0, 1)), List.of(Range.of(0, MAX_ID, 1))).gids())
+          .containsExactly(Range.of(0, MAX_ID, 1));
+    }
+
+    @Test
+    void zeroMayBeMappedByAnyRangeNotJustTheFirst() {
+      List<Range> rootLast = List.of(Range.of(1, 100000, 65535), Range.of(0, 1000, 1));
+
+      assertThat(IdMapping.of(rootLast, rootLast).uids()).containsExactlyElementsOf(rootLast);
+    }
+
+    @Test
+    void aRangeStartingAtZeroMapsIt() {
+      assertThat(IdMapping.of(List.of(Range.of(0, 100000, 65536)), List.of(Range.of(0, 100000, 65536))).uids())
+          .hasSize(1);
+    }
+
+    @Test
+    void theRangeCountIsCheckedBeforeTheRoot() {
+      assertThatThrownBy(() -> IdMapping.of(List.of(), List.of(Range.of(1, 1, 1))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("uid mapping needs 1 to 340 ranges");
+    }
+  }
+
   @Test
   void explicitRejectsNull() {
     List<Range> one = List.of(Range.of(0, 1000, 1));
