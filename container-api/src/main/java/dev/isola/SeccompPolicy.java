@@ -181,16 +181,23 @@ public final class SeccompPolicy {
     }
   }
 
-  /** Whether {@code execve} is allowed when no argument condition is involved. */
+  /**
+   * Whether {@code execve} is allowed when no argument condition is involved, or some conditional
+   * rule may allow it. The default action applies to deny-lists too: the runtime uses it for every
+   * call no rule matches.
+   */
   private boolean allowsExec() {
-    Action exec = base == Base.ALLOW_LIST ? defaultAction : Action.allow();
+    Action exec = base == Base.DEFAULT ? Action.allow() : defaultAction;
     for (Rule r : rules) {
       if (r.syscall.equals("execve") && r.conditions.isEmpty()) {
         exec = r.action;
       }
     }
-    return exec.kind == Action.Kind.ALLOW || exec.kind == Action.Kind.LOG
-        || rules.stream().anyMatch(r -> r.syscall.equals("execve") && !r.conditions.isEmpty());
+    return allows(exec) || rules.stream().anyMatch(r -> r.syscall.equals("execve") && !r.conditions.isEmpty() && allows(r.action));
+  }
+
+  private static boolean allows(Action a) {
+    return a.kind == Action.Kind.ALLOW || a.kind == Action.Kind.LOG;
   }
 
   /** What the filter does with a call. */

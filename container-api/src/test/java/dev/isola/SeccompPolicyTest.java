@@ -523,6 +523,35 @@ class SeccompPolicyTest {
     }
 
     @Test
+    void aDenyListWhoseDefaultActionDeniesMustAllowExecve() {
+      for (Action deny : List.of(EPERM, Action.killProcess(), Action.trap())) {
+        assertThatThrownBy(() -> SeccompPolicy.denyList().defaultAction(deny).deny("ptrace").build())
+            .as(deny.toString())
+            .isInstanceOf(IllegalArgumentException.class)
+            .hasMessageContaining("blocks execve");
+      }
+      assertThat(SeccompPolicy.denyList().defaultAction(EPERM).allow("execve").build().defaultAction())
+          .isEqualTo(EPERM);
+    }
+
+    @Test
+    void aConditionalDenialDoesNotMakeABlockedExecveAllowed() {
+      // execve fails whether or not the condition holds
+      assertThatThrownBy(() -> SeccompPolicy.allowList().allow("read")
+              .rule(Rule.of("execve", EPERM, Condition.equal(0, 0))).build())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("blocks execve");
+      assertThatThrownBy(() -> SeccompPolicy.denyList().deny("execve")
+              .rule(Rule.of("execve", Action.killProcess(), Condition.equal(0, 0))).build())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("blocks execve");
+      assertThatThrownBy(() -> SeccompPolicy.extendDefault().deny("execve")
+              .rule(Rule.of("execve", Action.errno(13), Condition.equal(2, 0))).build())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("blocks execve");
+    }
+
+    @Test
     void conditionallyAllowedExecveBuilds() {
       assertThat(SeccompPolicy.allowList().rule(Rule.of("execve", Action.allow(), Condition.notEqual(0, 0)))
           .build().rules()).hasSize(1);
