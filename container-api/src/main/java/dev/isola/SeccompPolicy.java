@@ -135,7 +135,12 @@ public final class SeccompPolicy {
       if (base == Base.DEFAULT) {
         throw new IllegalArgumentException("the default policy's default action is fixed (EPERM); add rules instead");
       }
-      this.defaultAction = Objects.requireNonNull(action, "action");
+      Objects.requireNonNull(action, "action");
+      if (base == Base.UNCONFINED) {
+        throw new IllegalArgumentException("an unconfined policy loads no filter, so a default action of " + action
+            + " would be ignored; start from allowList() or denyList()");
+      }
+      this.defaultAction = action;
       return this;
     }
 
@@ -159,7 +164,12 @@ public final class SeccompPolicy {
     }
 
     public Builder rule(Rule rule) {
-      rules.add(Objects.requireNonNull(rule, "rule"));
+      Objects.requireNonNull(rule, "rule");
+      if (base == Base.UNCONFINED) {
+        throw new IllegalArgumentException("an unconfined policy loads no filter, so the rule " + rule
+            + " would be ignored; start from denyList() or extendDefault()");
+      }
+      rules.add(rule);
       return this;
     }
 

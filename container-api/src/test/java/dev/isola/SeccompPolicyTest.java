@@ -358,6 +358,25 @@ class SeccompPolicyTest {
     }
 
     @Test
+    void anUnconfinedPolicyTakesNoRulesItWouldIgnore() {
+      SeccompPolicy.Builder b = SeccompPolicy.unconfined().toBuilder();
+
+      assertThatThrownBy(() -> b.deny("ptrace"))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("unconfined policy loads no filter")
+          .hasMessageContaining("ptrace -> errno(1)");
+      assertThatThrownBy(() -> b.rule(Rule.of("socket", Action.killProcess(), Condition.equal(0, 40))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("socket[arg0 equal 0x28] -> kill_process");
+      assertThatThrownBy(() -> b.allow("read")).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> b.defaultAction(Action.killProcess()))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("unconfined policy loads no filter")
+          .hasMessageContaining("kill_process");
+      assertThat(b.build()).isEqualTo(SeccompPolicy.unconfined());
+    }
+
+    @Test
     void nullDefaultActionIsRejected() {
       assertThatThrownBy(() -> SeccompPolicy.allowList().defaultAction(null))
           .isInstanceOf(NullPointerException.class).hasMessageContaining("action");
