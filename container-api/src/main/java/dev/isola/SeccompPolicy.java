@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -178,7 +179,9 @@ public final class SeccompPolicy {
         for (int j = i + 1; j < rules.size(); j++) {
           Rule a = rules.get(i);
           Rule b = rules.get(j);
-          if (a.syscall.equals(b.syscall) && a.conditions.equals(b.conditions) && !a.action.equals(b.action)) {
+          // conditions are ANDed, each on its own argument: their order does not matter
+          if (a.syscall.equals(b.syscall) && Set.copyOf(a.conditions).equals(Set.copyOf(b.conditions))
+              && !a.action.equals(b.action)) {
             throw new IllegalArgumentException("contradictory seccomp rules for " + a.syscall + ": " + a + " and " + b);
           }
         }

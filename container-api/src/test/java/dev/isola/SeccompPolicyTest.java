@@ -438,6 +438,16 @@ class SeccompPolicyTest {
     }
 
     @Test
+    void theOrderOfConditionsDoesNotHideAContradiction() {
+      assertThatThrownBy(() -> SeccompPolicy.denyList()
+              .rule(Rule.of("socket", Action.errno(97), Condition.equal(0, 10), Condition.equal(1, 2)))
+              .rule(Rule.of("socket", Action.allow(), Condition.equal(1, 2), Condition.equal(0, 10)))
+              .build())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("contradictory seccomp rules for socket");
+    }
+
+    @Test
     void theSameRuleTwiceIsNoContradiction() {
       SeccompPolicy p = allowList().allow("read", "read").build();
 
