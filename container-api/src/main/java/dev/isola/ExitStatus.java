@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
 public final class ExitStatus {
   private final ExitReason reason;
   private final int exitCode;
+  private final boolean bySignal;
   private final @Nullable Signal signal;
   private final Duration wallTime;
   private final Duration userCpuTime;
@@ -24,6 +25,7 @@ public final class ExitStatus {
   private ExitStatus(Builder b) {
     this.reason = Objects.requireNonNull(b.reason, "reason");
     this.exitCode = b.exitCode;
+    this.bySignal = Objects.requireNonNull(b.bySignal, "bySignal");
     this.signal = b.signal;
     this.wallTime = Objects.requireNonNull(b.wallTime, "wallTime");
     this.userCpuTime = b.userCpuTime;
@@ -109,6 +111,7 @@ public final class ExitStatus {
     Builder b = new Builder();
     b.reason = reason;
     b.exitCode = exitCode;
+    b.bySignal = bySignal;
     b.signal = signal;
     b.wallTime = wallTime;
     b.userCpuTime = userCpuTime;
@@ -124,14 +127,15 @@ public final class ExitStatus {
       return false;
     }
     ExitStatus s = (ExitStatus) o;
-    return s.reason == reason && s.exitCode == exitCode && s.signal == signal && s.wallTime.equals(wallTime)
+    return s.reason == reason && s.exitCode == exitCode && s.bySignal == bySignal && s.signal == signal
+        && s.wallTime.equals(wallTime)
         && s.userCpuTime.equals(userCpuTime) && s.systemCpuTime.equals(systemCpuTime)
         && s.peakMemoryBytes == peakMemoryBytes && s.outputTruncated == outputTruncated;
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(reason, exitCode, signal, wallTime, userCpuTime, systemCpuTime, peakMemoryBytes, outputTruncated);
+    return Objects.hash(reason, exitCode, bySignal, signal, wallTime, userCpuTime, systemCpuTime, peakMemoryBytes, outputTruncated);
   }
 
   @Override
@@ -148,7 +152,7 @@ public final class ExitStatus {
         how = "killed by caller with " + signalName();
         break;
       default:
-        how = reason.name().toLowerCase().replace('_', ' ') + " (" + (signal != null || exitCode > 128 ? signalName() : "exit code " + exitCode) + ")";
+        how = reason.name().toLowerCase().replace('_', ' ') + " (" + (bySignal ? signalName() : "exit code " + exitCode) + ")";
     }
     return "ExitStatus{" + how + " after " + wallTime.toMillis() + " ms, cpu " + cpuTime().toMillis() + " ms, peak memory "
         + peakMemoryBytes + " bytes" + (outputTruncated ? ", output truncated" : "") + "}";
@@ -162,6 +166,8 @@ public final class ExitStatus {
   public static final class Builder {
     private @Nullable ExitReason reason;
     private int exitCode;
+    /** How the process ended: unset until {@link #exited(int)} or {@link #signaled(int, Signal)}. */
+    private @Nullable Boolean bySignal;
     private @Nullable Signal signal;
     private @Nullable Duration wallTime;
     private Duration userCpuTime = Duration.ZERO;
@@ -177,6 +183,7 @@ public final class ExitStatus {
         throw new IllegalArgumentException("exit code must be in 0..255: " + code);
       }
       exitCode = code;
+      bySignal = false;
       signal = null;
       reason = ExitReason.EXITED;
       return this;
@@ -188,6 +195,7 @@ public final class ExitStatus {
         throw new IllegalArgumentException("signal number must be in 1..127: " + number);
       }
       exitCode = 128 + number;
+      bySignal = true;
       signal = named;
       reason = ExitReason.SIGNALED;
       return this;
@@ -223,7 +231,7 @@ public final class ExitStatus {
     }
 
     public ExitStatus build() {
-      if (reason == null) {
+      if (bySignal == null) { // a reason alone does not say it
         throw new IllegalStateException("say how the process ended: exited(code) or signaled(number, signal)");
       }
       if (wallTime == null) {

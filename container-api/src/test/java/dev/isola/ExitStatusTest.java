@@ -196,6 +196,16 @@ class ExitStatusTest {
     }
 
     @Test
+    void aReasonAloneDoesNotSayHowTheProcessEnded() {
+      assertThatThrownBy(() -> ExitStatus.builder().reason(ExitReason.OOM_KILLED).wallTime(T).build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("say how the process ended");
+      assertThatThrownBy(() -> ExitStatus.builder().reason(ExitReason.EXITED).wallTime(T).build())
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("say how the process ended");
+    }
+
+    @Test
     void buildWithoutWallTimeFails() {
       assertThatThrownBy(() -> ExitStatus.builder().exited(0).build())
           .isInstanceOf(IllegalStateException.class)
@@ -401,6 +411,20 @@ class ExitStatusTest {
           .contains("cpu time limit (exit code 0)");
       assertThat(ExitStatus.builder().exited(3).reason(ExitReason.OUTPUT_LIMIT).wallTime(T).build().toString())
           .contains("output limit (exit code 3)");
+    }
+
+    @Test
+    void aLimitReachedByAProcessThatExitedAbove128GivesTheExitCodeNotASignal() {
+      // A process may end within the CPU time grace with any code; 200 is not signal 72.
+      ExitStatus exited = ExitStatus.builder().exited(200).reason(ExitReason.CPU_TIME_LIMIT).wallTime(T).build();
+      ExitStatus signaled = ExitStatus.builder().signaled(72, null).reason(ExitReason.CPU_TIME_LIMIT).wallTime(T).build();
+
+      assertThat(exited.toString()).contains("cpu time limit (exit code 200)").doesNotContain("number");
+      assertThat(exited.toBuilder().build()).hasToString(exited.toString()).isEqualTo(exited);
+      assertThat(signaled.toString()).contains("cpu time limit (number 72)");
+      assertThat(exited.exitCode()).isEqualTo(signaled.exitCode());
+      assertThat(exited).isNotEqualTo(signaled);
+      assertThat(signaled).isNotEqualTo(exited);
     }
 
     @Test
