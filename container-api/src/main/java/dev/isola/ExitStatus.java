@@ -212,8 +212,9 @@ public final class ExitStatus {
     }
 
     public Builder cpuTime(Duration user, Duration system) {
-      userCpuTime = nonNegative("user CPU time", user);
+      Duration checkedUser = nonNegative("user CPU time", user);
       systemCpuTime = nonNegative("system CPU time", system);
+      userCpuTime = checkedUser;
       return this;
     }
 

@@ -281,11 +281,13 @@ public final class Limits {
 
     /** The CPUs (numbered from 0) the container may run on; checked against the host at start. */
     public Builder cpuset(int... cpus) {
-      cpuset.clear();
       for (int c : cpus) {
         if (c < 0) {
           throw new IllegalArgumentException("CPU numbers start at 0: " + c);
         }
+      }
+      cpuset.clear();
+      for (int c : cpus) {
         cpuset.add(c);
       }
       return this;

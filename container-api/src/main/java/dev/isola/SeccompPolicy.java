@@ -146,10 +146,7 @@ public final class SeccompPolicy {
     }
 
     public Builder allow(String... syscalls) {
-      for (String s : syscalls) {
-        rule(Rule.of(s, Action.allow()));
-      }
-      return this;
+      return rules(Action.allow(), syscalls);
     }
 
     /** Denies these calls with {@code EPERM}. */
@@ -158,9 +155,16 @@ public final class SeccompPolicy {
     }
 
     public Builder deny(Action action, String... syscalls) {
+      return rules(action, syscalls);
+    }
+
+    /** Adds an unconditional rule for each call, once every name has been checked. */
+    private Builder rules(Action action, String... syscalls) {
+      List<Rule> named = new ArrayList<>();
       for (String s : syscalls) {
-        rule(Rule.of(s, action));
+        named.add(Rule.of(s, action));
       }
+      named.forEach(this::rule);
       return this;
     }
 

@@ -295,6 +295,16 @@ class ExitStatusTest {
           .hasMessageEndingWith(": " + minus);
     }
 
+    @Test
+    void aRejectedCpuTimeLeavesBothTimesAsTheyWere() {
+      ExitStatus.Builder b = ExitStatus.builder().exited(0).wallTime(T).cpuTime(user, system);
+
+      assertThatThrownBy(() -> b.cpuTime(Duration.ofSeconds(9), Duration.ofMillis(-1)))
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThat(b.build().userCpuTime()).isEqualTo(user);
+      assertThat(b.build().systemCpuTime()).isEqualTo(system);
+    }
+
     @ParameterizedTest
     @ValueSource(longs = {-1, Long.MIN_VALUE})
     void negativePeakMemoryIsRejectedNamingIt(long bytes) {

@@ -251,6 +251,14 @@ class LimitsTest {
     void rejectsNull() {
       assertThatThrownBy(() -> Limits.builder().cpuset((int[]) null)).isInstanceOf(NullPointerException.class);
     }
+
+    @Test
+    void aRejectedCpusetLeavesTheEarlierOne() {
+      Limits.Builder b = Limits.builder().cpuset(0, 1);
+
+      assertThatThrownBy(() -> b.cpuset(2, -1, 3)).isInstanceOf(IllegalArgumentException.class);
+      assertThat(b.build().cpuset()).containsExactly(0, 1);
+    }
   }
 
   @Nested

@@ -330,6 +330,17 @@ class SeccompPolicyTest {
     }
 
     @Test
+    void aRejectedNameAddsNoneOfTheCallsNamedWithIt() {
+      SeccompPolicy.Builder b = allowList();
+
+      assertThatThrownBy(() -> b.allow("read", "Write")).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> b.deny("ptrace", "")).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> b.deny(Action.killProcess(), "reboot", "kexec load"))
+          .isInstanceOf(IllegalArgumentException.class);
+      assertThat(b.build()).isEqualTo(allowList().build());
+    }
+
+    @Test
     void allowAndDenyWithNoNamesAddNothing() {
       assertThat(allowList().allow().deny().deny(Action.trap()).build()).isEqualTo(allowList().build());
     }
