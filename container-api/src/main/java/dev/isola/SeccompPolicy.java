@@ -117,7 +117,10 @@ public final class SeccompPolicy {
 
   @Override
   public String toString() {
-    return "SeccompPolicy{" + base.name().toLowerCase() + (rules.isEmpty() ? "" : ", default " + defaultAction + ", rules " + rules) + "}";
+    // a list's default action is its own choice, and tells two lists without rules apart
+    boolean fixedDefault = base == Base.DEFAULT || base == Base.UNCONFINED;
+    return "SeccompPolicy{" + base.name().toLowerCase() + (rules.isEmpty() && fixedDefault ? "" : ", default " + defaultAction)
+        + (rules.isEmpty() ? "" : ", rules " + rules) + "}";
   }
 
   /** Builds a {@link SeccompPolicy}; {@link #build()} checks the rules against each other. */

@@ -695,5 +695,15 @@ class SeccompPolicyTest {
       assertThat(SeccompPolicy.denyList().deny("ptrace").build().toString())
           .startsWith("SeccompPolicy{deny_list, default allow");
     }
+
+    @Test
+    void toStringTellsListsWithoutRulesApart() {
+      SeccompPolicy logAll = SeccompPolicy.denyList().defaultAction(Action.log()).build();
+      SeccompPolicy allowAll = SeccompPolicy.allowList().defaultAction(Action.allow()).build();
+
+      assertThat(logAll).isNotEqualTo(SeccompPolicy.denyList().build());
+      assertThat(logAll.toString()).isNotEqualTo(SeccompPolicy.denyList().build().toString()).contains("default log");
+      assertThat(allowAll).hasToString("SeccompPolicy{allow_list, default allow}");
+    }
   }
 }
