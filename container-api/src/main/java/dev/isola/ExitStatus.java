@@ -152,7 +152,7 @@ public final class ExitStatus {
         how = "killed by caller with " + signalName();
         break;
       default:
-        how = reason.name().toLowerCase().replace('_', ' ') + " (" + (bySignal ? signalName() : "exit code " + exitCode) + ")";
+        how = reason.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + " (" + (bySignal ? signalName() : "exit code " + exitCode) + ")";
     }
     return "ExitStatus{" + how + " after " + wallTime.toMillis() + " ms, cpu " + cpuTime().toMillis() + " ms, peak memory "
         + peakMemoryBytes + " bytes" + (outputTruncated ? ", output truncated" : "") + "}";

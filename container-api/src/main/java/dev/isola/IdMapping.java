@@ -178,6 +178,6 @@ public final class IdMapping {
   @Override
   public String toString() {
     return kind == Kind.EXPLICIT ? "IdMapping{uids=" + uids + ", gids=" + gids + "}"
-        : "IdMapping{" + kind.name().toLowerCase() + "}";
+        : "IdMapping{" + kind.name().toLowerCase(java.util.Locale.ROOT) + "}";
   }
 }

@@ -119,7 +119,7 @@ public final class SeccompPolicy {
   public String toString() {
     // a list's default action is its own choice, and tells two lists without rules apart
     boolean fixedDefault = base == Base.DEFAULT || base == Base.UNCONFINED;
-    return "SeccompPolicy{" + base.name().toLowerCase() + (rules.isEmpty() && fixedDefault ? "" : ", default " + defaultAction)
+    return "SeccompPolicy{" + base.name().toLowerCase(java.util.Locale.ROOT) + (rules.isEmpty() && fixedDefault ? "" : ", default " + defaultAction)
         + (rules.isEmpty() ? "" : ", rules " + rules) + "}";
   }
 
@@ -293,7 +293,7 @@ public final class SeccompPolicy {
 
     @Override
     public String toString() {
-      return kind == Kind.ERRNO ? "errno(" + errno + ")" : kind.name().toLowerCase();
+      return kind == Kind.ERRNO ? "errno(" + errno + ")" : kind.name().toLowerCase(java.util.Locale.ROOT);
     }
   }
 
@@ -442,7 +442,7 @@ public final class SeccompPolicy {
     public String toString() {
       return operator == Operator.MASKED_EQUAL
           ? "(arg" + argument + " & 0x" + Long.toHexString(mask) + ") == 0x" + Long.toHexString(value)
-          : "arg" + argument + " " + operator.name().toLowerCase() + " 0x" + Long.toHexString(value);
+          : "arg" + argument + " " + operator.name().toLowerCase(java.util.Locale.ROOT) + " 0x" + Long.toHexString(value);
     }
   }
 }

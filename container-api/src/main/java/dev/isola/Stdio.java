@@ -81,6 +81,6 @@ public final class Stdio {
 
   @Override
   public String toString() {
-    return file == null ? kind.name().toLowerCase() : kind.name().toLowerCase() + ":" + file;
+    return file == null ? kind.name().toLowerCase(java.util.Locale.ROOT) : kind.name().toLowerCase(java.util.Locale.ROOT) + ":" + file;
   }
 }
