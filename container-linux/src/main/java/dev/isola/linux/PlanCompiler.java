@@ -135,14 +135,17 @@ final class PlanCompiler {
       plan.add(Op.LOOPBACK_UP, "bring up the loopback interface");
     }
     plan.add(Op.SETSID, "start a new session (no access to the caller's terminal)");
-    if (spec.init()) {
-      plan.add(Op.INIT, "start the container's init");
-    }
-    plan.add(Op.CHDIR, "change to the working directory " + spec.workingDirectory(), spec.workingDirectory());
     long keep = 0;
     for (Capability c : spec.capabilities()) {
       keep |= 1L << c.ordinal();
     }
+    if (spec.init()) {
+      // the init keeps what the command keeps, and KILL where the command may change its uid:
+      // it must still be able to pass signals on
+      long initKeep = keep | (spec.capabilities().contains(Capability.SETUID) ? 1L << Capability.KILL.ordinal() : 0);
+      plan.add(Op.INIT, initKeep, "start the container's init");
+    }
+    plan.add(Op.CHDIR, "change to the working directory " + spec.workingDirectory(), spec.workingDirectory());
     plan.add(Op.DROP_CAPS, keep, spec.capabilities().isEmpty() ? "drop all capabilities" : "keep only the capabilities " + spec.capabilities());
     plan.add(Op.NO_NEW_PRIVS, "set no_new_privs");
     plan.add(Op.CLOSE_FDS, "close every descriptor but 0, 1 and 2");

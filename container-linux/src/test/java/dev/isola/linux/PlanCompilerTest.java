@@ -3,6 +3,7 @@ package dev.isola.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.isola.Capability;
 import dev.isola.Container;
 import dev.isola.ContainerSpec;
 import dev.isola.ContainerStartException;
@@ -766,6 +767,18 @@ class PlanCompilerTest {
       assertThat(first(steps, op(Op.INIT))).isGreaterThan(first(steps, op(Op.SETSID)))
           .isGreaterThan(last(steps, FINAL_PIVOT));
       assertThat(all(compile(inRootfs().init(false)), op(Op.INIT))).isEmpty();
+    }
+
+    @Test
+    void theInitKeepsOnlyWhatTheCommandKeeps() {
+      assertThat(only(compile(inRootfs()), op(Op.INIT)).ints).as("nothing by default").containsExactly(0L);
+      long bindService = 1L << Capability.NET_BIND_SERVICE.ordinal();
+      assertThat(only(compile(inRootfs().capabilities(Capability.NET_BIND_SERVICE)), op(Op.INIT)).ints)
+          .containsExactly(bindService);
+      long setuid = 1L << Capability.SETUID.ordinal();
+      long kill = 1L << Capability.KILL.ordinal();
+      assertThat(only(compile(inRootfs().capabilities(Capability.SETUID)), op(Op.INIT)).ints)
+          .as("KILL, to pass signals on to a command that changed its uid").containsExactly(setuid | kill);
     }
 
     @Test
