@@ -124,8 +124,12 @@ final class PlanCompiler {
       mount(plan, m);
     }
     plan.add(Op.REMOUNT, MS_RDONLY, "make /dev read-only", "/dev");
+    // writable or not, the root holds no device node the container may open and no setuid
+    // program (DEV-02, CAP-02): a rootfs unpacked by root may hold both
     if (spec.readOnlyRootfs()) {
       plan.add(Op.REMOUNT, MS_RDONLY | MS_NOSUID | MS_NODEV, "make the root read-only", "/");
+    } else {
+      plan.add(Op.REMOUNT, MS_NOSUID | MS_NODEV, "make the root nosuid,nodev", "/");
     }
     plan.add(Op.UMOUNT, MNT_DETACH, "detach the host's root", OLD);
     plan.add(Op.PIVOT_ROOT, "pivot into the container's root", NEW, ".");
