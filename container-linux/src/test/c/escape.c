@@ -396,6 +396,24 @@ static void own_pty(const char *name) {
   waitpid(pid, NULL, 0);
 }
 
+/* a new pty of the container's devpts: its name, mode and owner */
+static void new_pty(const char *name) {
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0) {
+    printf("%s errno %d\n", name, errno);
+    return;
+  }
+  struct stat st;
+  const char *slave = ptsname(master);
+  if (stat(slave, &st) < 0) {
+    printf("%s stat-errno %d\n", name, errno);
+    return;
+  }
+  printf("%s %s %o %u:%u %u:%u\n", name, slave, st.st_mode & 07777, st.st_uid, st.st_gid, major(st.st_rdev),
+         minor(st.st_rdev));
+  close(master);
+}
+
 /* stdin is a terminal of the host: inject into it, also after trying to make it ours */
 static void stdin_tty(const char *name) {
   char n[96];
@@ -686,6 +704,7 @@ static int run(const char *c, const char *arg, const char *t) {
   /* SYS-13, TTY */
   else if (IS("own-pty")) own_pty(c);
   else if (IS("stdin-tty")) stdin_tty(c);
+  else if (IS("new-pty")) new_pty(t);
   /* SYS-14 */
   else if (IS("spawn")) spawn(t);
   else if (IS("faccessat2")) CALL(t, syscall(SYS_faccessat2, AT_FDCWD, "/bin/busybox", X_OK, AT_EACCESS));
