@@ -1,11 +1,13 @@
 /*
  * Host side of the terminal tests (TTY-01): a terminal like the one a user's shell sits on.
- *   ptyhost ctty      a new session whose controlling terminal is a new pty (as a login shell's)
- *   ptyhost plain     a new pty that is no session's controlling terminal (as a daemon's)
+ *   ptyhost ctty [COMMAND...]   a new session whose controlling terminal is a new pty (as a
+ *                               login shell's); COMMAND runs in it, in the foreground, with the
+ *                               terminal as its stdin (as a program a user starts in a shell)
+ *   ptyhost plain               a new pty that is no session's controlling terminal (a daemon's)
  * The slave is in raw mode, without echo, so that every byte pushed into its input queue stays
  * there. Prints the slave's path and "ready", proves that TIOCSTI works on it from the session
- * that owns it (ctty only: "selftest N" bytes queued), then waits for a line on stdin and prints
- * "queued N HEX": what reached the terminal's input queue in the meantime.
+ * that owns it (ctty only: "selftest N" bytes queued), then waits for COMMAND to end, or else
+ * for a line on stdin, and prints "queued N HEX": what reached the terminal's input queue.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <termios.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static ssize_t drain(int fd, char *buf, size_t size) {
@@ -66,8 +69,21 @@ int main(int argc, char **argv) {
   }
   printf("%s\nready\n", name);
   fflush(stdout);
-  char line[16];
-  if (fgets(line, sizeof line, stdin) == NULL) return 1;
+  if (ctty && argc > 2) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      dup2(slave, 0);
+      execvp(argv[2], argv + 2);
+      printf("error exec %d\n", errno);
+      _exit(127);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    fflush(stdout);
+  } else {
+    char line[16];
+    if (fgets(line, sizeof line, stdin) == NULL) return 1;
+  }
   ssize_t n = drain(slave, buf, sizeof buf);
   printf("queued %zd ", n);
   for (ssize_t i = 0; i < n; i++) printf("%02x", (unsigned char)buf[i]);

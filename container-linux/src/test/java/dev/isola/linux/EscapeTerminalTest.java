@@ -23,41 +23,58 @@ import org.junit.jupiter.api.Test;
 /**
  * Catalog group E, "Terminals": a container given a terminal of the host as its stdin. CI has no
  * terminal, so each test makes one with the host helper {@code ptyhost} (src/test/c/ptyhost.c):
- * a pty in raw mode, either the controlling terminal of a session of its own (as a user's shell
- * sits on one) or nobody's; after the container ends, the helper says what reached the pty's
- * input queue.
+ * a pty in raw mode, either the controlling terminal of a session of its own, in whose foreground
+ * a child JVM runs as if started from a user's shell, or nobody's; at the end the helper says
+ * what reached the pty's input queue. Each defence is tested on its own: the new session with a
+ * policy that allows every ioctl, the filter with a terminal the container can make its own.
  */
 class EscapeTerminalTest {
   private static final List<String> VARIANTS = List.of("0", "1", "ffffffff"); // upper half of the request
 
   @Test
-  void tty01NothingReachesTheCallersTerminalThroughTiocsti() throws Exception {
-    try (PtyHost tty = PtyHost.start("ctty")) {
-      assertThat(tty.selftest).as("TIOCSTI from the terminal's own session reaches it: the check below can see one").isEqualTo(1);
-      Map<String, String> r = EscapeProbe.run(Run.sh("escape stdin-tty; echo \"tty-nr $(cut -d' ' -f7 /proc/self/stat)\"")
-          .stdin(Stdio.file(tty.slave)));
-      assertThat(r.get("stdin-tty-isatty")).as("stdin is the host's terminal").isEqualTo("1");
-      for (String high : VARIANTS) {
-        assertThat(r.get("stdin-tty-tiocsti-" + high)).as("TIOCSTI, upper half " + high).isEqualTo(EPERM);
-        assertThat(r.get("stdin-tty-tioclinux-setsel-" + high)).as("TIOCLINUX setsel, upper half " + high).isEqualTo(EPERM);
-        assertThat(r.get("stdin-tty-tioclinux-pastesel-" + high)).as("TIOCLINUX pastesel, upper half " + high).isEqualTo(EPERM);
-      }
-      // a session of its own: no controlling terminal, and it cannot take the caller's
-      assertThat(r.get("tty-nr")).as("the container's controlling terminal").isEqualTo("0");
-      assertThat(r.get("stdin-tty-dev-tty")).as("/dev/tty").isEqualTo("errno 6");
-      assertThat(r.get("stdin-tty-setsid")).startsWith("ok ");
-      assertThat(r.get("stdin-tty-tiocsctty")).isEqualTo(EPERM);
-      assertThat(r.get("stdin-tty-tiocsctty-steal")).isEqualTo(EPERM);
-      assertThat(r.get("stdin-tty-after-tiocsti")).isEqualTo(EPERM);
-      assertThat(r.get("stdin-tty-after-tiocsti-high")).isEqualTo(EPERM);
-      assertThat(tty.queued()).as("bytes pushed into the caller's terminal").isEqualTo("queued 0 ");
+  void tty01NothingReachesTheTerminalTheCallerRunsOn() throws Exception {
+    // the bubblewrap CVE-2017-5226 setting: a JVM started from a shell, on the shell's terminal,
+    // gives the container its own stdin (Stdio.inherit)
+    String out = inTerminal("default");
+    Map<String, String> r = EscapeProbe.parse(out);
+    assertThat(r.get("jvm-tty-nr")).as("the JVM's controlling terminal is the pty\n" + out).isNotEqualTo("0");
+    assertThat(r.get("stdin-tty-isatty")).as("stdin is the caller's terminal").isEqualTo("1");
+    for (String high : VARIANTS) {
+      assertThat(r.get("stdin-tty-tiocsti-" + high)).as("TIOCSTI, upper half " + high).isEqualTo(EPERM);
+      assertThat(r.get("stdin-tty-tioclinux-setsel-" + high)).as("TIOCLINUX setsel, upper half " + high).isEqualTo(EPERM);
+      assertThat(r.get("stdin-tty-tioclinux-pastesel-" + high)).as("TIOCLINUX pastesel, upper half " + high).isEqualTo(EPERM);
     }
+    // a session of its own: no controlling terminal, and it cannot take the caller's
+    assertThat(r.get("tty-nr")).as("the container's controlling terminal").isEqualTo("0");
+    assertThat(r.get("stdin-tty-dev-tty")).as("/dev/tty").isEqualTo("errno 6");
+    assertThat(r.get("stdin-tty-setsid")).startsWith("ok ");
+    assertThat(r.get("stdin-tty-tiocsctty")).isEqualTo(EPERM);
+    assertThat(r.get("stdin-tty-tiocsctty-steal")).isEqualTo(EPERM);
+    assertThat(r.get("stdin-tty-after-tiocsti")).isEqualTo(EPERM);
+    assertThat(r.get("stdin-tty-after-tiocsti-high")).isEqualTo(EPERM);
+    assertThat(r.get("queued")).as("bytes pushed into the caller's terminal").isEqualTo("0 ");
+  }
+
+  @Test
+  void tty01TheNewSessionAloneKeepsTheCallersTerminalSafe() throws Exception {
+    // the second defence on its own: a policy that allows every ioctl leaves only the session
+    String out = inTerminal("every-ioctl");
+    Map<String, String> r = EscapeProbe.parse(out);
+    assertThat(r.get("jvm-tty-nr")).as(out).isNotEqualTo("0");
+    for (String high : VARIANTS) {
+      assertThat(r.get("stdin-tty-tiocsti-" + high)).as("the kernel: not the container's terminal").isEqualTo(EPERM);
+    }
+    assertThat(r.get("tty-nr")).isEqualTo("0");
+    assertThat(r.get("stdin-tty-tiocsctty")).isEqualTo(EPERM);
+    assertThat(r.get("stdin-tty-tiocsctty-steal")).isEqualTo(EPERM);
+    assertThat(r.get("stdin-tty-after-tiocsti")).isEqualTo(EPERM);
+    assertThat(r.get("queued")).isEqualTo("0 ");
   }
 
   @Test
   void tty01ATerminalNoSessionControlsIsGuardedByTheFilter() throws Exception {
-    // nobody's controlling terminal (a daemon's pty): the container may make it its own, and then
-    // the kernel would take TIOCSTI from it; the filter must not
+    // nobody's controlling terminal (a daemon's pty, given as a file): the container may make it
+    // its own, and then the kernel would take TIOCSTI from it; the filter must not
     try (PtyHost tty = PtyHost.start("plain")) {
       Map<String, String> r = EscapeProbe.run(EscapeProbe.spec("stdin-tty").stdin(Stdio.file(tty.slave)));
       for (String high : VARIANTS) {
@@ -69,20 +86,20 @@ class EscapeTerminalTest {
     }
   }
 
-  @Test
-  void tty01TheNewSessionAloneKeepsTheCallersTerminalSafe() throws Exception {
-    // the second defence on its own: a policy that allows every ioctl leaves only the session
-    SeccompPolicy everyIoctl = SeccompPolicy.extendDefault().allow("ioctl").build();
-    try (PtyHost tty = PtyHost.start("ctty")) {
-      Map<String, String> r = EscapeProbe.run(EscapeProbe.spec("stdin-tty").stdin(Stdio.file(tty.slave)).seccomp(everyIoctl));
-      for (String high : VARIANTS) {
-        assertThat(r.get("stdin-tty-tiocsti-" + high)).as("the kernel: not the caller's terminal").isEqualTo(EPERM);
-      }
-      assertThat(r.get("stdin-tty-tiocsctty")).isEqualTo(EPERM);
-      assertThat(r.get("stdin-tty-tiocsctty-steal")).isEqualTo(EPERM);
-      assertThat(r.get("stdin-tty-after-tiocsti")).isEqualTo(EPERM);
-      assertThat(tty.queued()).isEqualTo("queued 0 ");
-    }
+  /**
+   * Runs {@link InTerminal} in a child JVM in the foreground of a session whose controlling
+   * terminal is a new pty, with that pty as its stdin; its output and "queued N HEX".
+   */
+  private static String inTerminal(String policy) throws Exception {
+    EscapeProbe.escape();
+    List<String> cmd = new ArrayList<>(List.of(EscapeProbe.hostHelper("ptyhost").toString(), "ctty"));
+    cmd.addAll(ChildJvm.command(ChildJvm.classPath(), InTerminal.class, TestRootfs.busybox().toString(), policy));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(out).as(out).contains("selftest 1\n", "container EXITED", "queued ");
+    return out;
   }
 
   @Test
@@ -119,6 +136,27 @@ class EscapeTerminalTest {
       assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
       assertThat(out).as(out).contains("container EXITED", "session-leader true").contains("jvm-tty-nr 0\n");
       tty.queued();
+    }
+  }
+
+  /**
+   * A child JVM on a terminal: runs the probe's terminal cases in a container whose stdin is the
+   * JVM's (Stdio.inherit), with the default policy or one that allows every ioctl.
+   */
+  public static final class InTerminal {
+    private InTerminal() {}
+
+    public static void main(String[] args) throws Exception {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      System.out.println("jvm-tty-nr " + stat.substring(stat.lastIndexOf(')') + 2).split(" ")[4]);
+      SeccompPolicy policy = args[1].equals("every-ioctl") ? SeccompPolicy.extendDefault().allow("ioctl").build()
+          : SeccompPolicy.defaultPolicy();
+      try (Container c = Container.builder().rootfs(Path.of(args[0]))
+          .command("sh", "-c", "escape stdin-tty; echo \"tty-nr $(cut -d' ' -f7 /proc/self/stat)\"")
+          .stdin(Stdio.inherit()).seccomp(policy).start()) {
+        System.out.print(new String(c.stdout().readAllBytes(), StandardCharsets.UTF_8));
+        System.out.println("container " + c.waitFor().reason());
+      }
     }
   }
 
