@@ -671,7 +671,7 @@ static int run(const char *c, const char *arg, const char *t) {
   else if (IS("ptrace-seize")) ptrace_pid(t, (pid_t)atoi(arg), PTRACE_SEIZE);
   else if (IS("vm-readv")) vm_read(t, (pid_t)atoi(arg), 0);
   else if (IS("vm-writev")) vm_read(t, (pid_t)atoi(arg), 1);
-  else if (IS("kcmp")) CALL(t, syscall(SYS_kcmp, getpid(), getppid(), KCMP_FILE, 0, 0));
+  else if (IS("kcmp")) CALL(t, syscall(SYS_kcmp, getpid(), getpid(), KCMP_VM, 0, 0)); /* the kernel answers 0 */
   else if (IS("pidfd-getfd")) {
     int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
     CALL(t, syscall(SYS_pidfd_getfd, pidfd, 0, 0));
