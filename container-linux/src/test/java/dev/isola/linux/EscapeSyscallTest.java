@@ -163,16 +163,17 @@ class EscapeSyscallTest {
   }
 
   @Test
-  void sys10TracemeDoesNotElevateAndNothingOutsideItsOwnChildrenCanBeTraced() throws Exception {
+  void sys10TracemeDoesNotElevateTheInitCannotBeTracedAndCrossProcessCallsAreClosed() throws Exception {
     EscapeProbe.SetuidFiles files = EscapeProbe.SetuidFiles.create();
     try {
       // on the host, the file is a working setuid program: run by nobody, it runs as its owner
-      assertThat(files.runOnHostAsNobody("suid-ids")).contains("euid=" + files.hostId(1000));
+      assertThat(files.runOnHostAsNobody("suid-ids")).contains("euid=" + files.hostId(1000) + " ");
+      // the bind allows setuid, so that what stops the traced exec is the kernel's ptrace rule and no_new_privs
       Map<String, String> r = EscapeProbe.run(EscapeProbe.spec("traceme-exec=/data/suid-ids", "ptrace-attach=1",
           "ptrace-seize=1", "vm-readv=1", "vm-writev=1", "kcmp", "pidfd-getfd", "process-madvise", "open=/proc/1/mem")
           .mount(Mount.bindWritable(files.dir, "/data").withFlags(Set.of())));
       assertThat(r.get("traceme-exec")).as("a traced setuid exec").contains("euid=0 ").contains("CapEff=0000000000000000");
-      // the init is not the command's to trace or to read (it is not dumpable, and it is its parent)
+      // the init, not the command's child: not dumpable, and its program is the launcher, exec'd outside
       assertAll(r, EPERM, "ptrace-attach=1", "ptrace-seize=1", "vm-readv=1", "vm-writev=1");
       assertThat(r.get("open=/proc/1/mem")).isEqualTo("errno 13");
       // the calls Docker gates on CAP_SYS_PTRACE, with arguments the kernel would take (the process itself)
