@@ -78,7 +78,7 @@ enum op {
   OP_SETSID = 21,
   OP_NO_NEW_PRIVS = 22,
   OP_DROP_CAPS = 23,  /* ints: the capabilities to keep, as a bit mask */
-  OP_INIT = 24,       /* fork; the parent stays as init, the child goes on */
+  OP_INIT = 24,       /* ints: the capabilities the init keeps; fork; the parent stays as init */
   OP_CLOSE_FDS = 25,  /* mark every descriptor from 3 up close-on-exec */
   OP_EXEC = 26,       /* ints: argc; strs: argv..., envp... */
   OP_SET_IDS = 27,    /* ints: uid, gid, whether to clear the supplementary groups */
@@ -513,7 +513,7 @@ static void __attribute__((noreturn)) run_init(pid_t command, sigset_t *all) {
   }
 }
 
-static void do_init(int32_t index) {
+static void do_init(struct step *s, int32_t index) {
   sigset_t all, old;
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, &old);
@@ -529,6 +529,17 @@ static void do_init(int32_t index) {
   if (pid < 0) child_fail(index, errno);
   if (pid > 0) {
     prctl(PR_SET_NAME, "isola-init", 0, 0, 0);
+    /*
+     * The init runs none of the container's code, but it lives in the container: it keeps no
+     * more privilege than the command (CAP-01), none at all by default; reaping and passing on
+     * signals to a command of its own uid need none.
+     */
+    struct step caps = {OP_DROP_CAPS, 1, 0, s->ints, NULL};
+    if (do_drop_caps(&caps) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+      int e = errno;
+      kill(pid, SIGKILL);
+      child_fail(index, e);
+    }
     run_init(pid, &all);
   }
   /* the command: default signals again, and death with its init */
@@ -583,7 +594,7 @@ static void __attribute__((noreturn)) run_child(uint32_t first) {
       case OP_SETSID: r = setsid() < 0 ? -1 : 0; break;
       case OP_NO_NEW_PRIVS: r = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); break;
       case OP_DROP_CAPS: r = do_drop_caps(s); break;
-      case OP_INIT: do_init(index); break;
+      case OP_INIT: do_init(s, index); break;
       case OP_CLOSE_FDS: r = do_close_fds(); break;
       case OP_SET_IDS: r = do_set_ids(s); break;
       case OP_SECCOMP: r = do_seccomp(s); break;

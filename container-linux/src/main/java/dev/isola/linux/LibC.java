@@ -14,6 +14,7 @@ final class LibC {
   static final int O_WRONLY = 1;
   static final int O_RDWR = 2;
   static final int O_CREAT = 0100;
+  static final int O_NOCTTY = 0400;
   static final int O_TRUNC = 01000;
   static final int O_APPEND = 02000;
   static final int O_NONBLOCK = 04000;

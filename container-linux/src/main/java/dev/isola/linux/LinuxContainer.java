@@ -507,7 +507,8 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   }
 
   private static int open(String path, int flags, List<Integer> childSide) throws IOException {
-    int fd = LibC.open(path, flags | LibC.O_CLOEXEC, 0644);
+    // O_NOCTTY: a terminal given as a stdio file must not become the JVM's controlling terminal
+    int fd = LibC.open(path, flags | LibC.O_CLOEXEC | LibC.O_NOCTTY, 0644);
     if (fd < 0) {
       throw Errno.last("open " + path);
     }

@@ -162,8 +162,12 @@ final class PlanCompiler {
       mount(plan, m);
     }
     plan.add(Op.REMOUNT, MS_RDONLY, "make /dev read-only", "/dev");
+    // writable or not, the root holds no device node the container may open and no setuid
+    // program (DEV-02, CAP-02): a rootfs unpacked by root may hold both
     if (spec.readOnlyRootfs()) {
       plan.add(Op.REMOUNT, MS_RDONLY | MS_NOSUID | MS_NODEV, "make the root read-only", "/");
+    } else {
+      plan.add(Op.REMOUNT, MS_NOSUID | MS_NODEV, "make the root nosuid,nodev", "/");
     }
     plan.add(Op.UMOUNT, MNT_DETACH, "detach the host's root", OLD);
     plan.add(Op.PIVOT_ROOT, "pivot into the container's root", NEW, ".");
@@ -173,16 +177,19 @@ final class PlanCompiler {
       plan.add(Op.LOOPBACK_UP, "bring up the loopback interface");
     }
     plan.add(Op.SETSID, "start a new session (no access to the caller's terminal)");
-    if (spec.init()) {
-      plan.add(Op.INIT, "start the container's init");
-    }
-    plan.add(Op.CHDIR, "change to the working directory " + spec.workingDirectory(), spec.workingDirectory());
-    limits.rlimits().forEach((resource, value) -> plan.add(Op.RLIMIT, List.of((long) RLIMITS.get(resource), value, value),
-        List.of(), "set the rlimit " + resource + " to " + value));
     long keep = 0;
     for (Capability c : spec.capabilities()) {
       keep |= 1L << c.ordinal();
     }
+    if (spec.init()) {
+      // the init keeps what the command keeps, and KILL where the command may change its uid:
+      // it must still be able to pass signals on
+      long initKeep = keep | (spec.capabilities().contains(Capability.SETUID) ? 1L << Capability.KILL.ordinal() : 0);
+      plan.add(Op.INIT, initKeep, "start the container's init");
+    }
+    plan.add(Op.CHDIR, "change to the working directory " + spec.workingDirectory(), spec.workingDirectory());
+    spec.limits().rlimits().forEach((resource, value) -> plan.add(Op.RLIMIT, List.of((long) RLIMITS.get(resource), value, value),
+        List.of(), "set the rlimit " + resource + " to " + value));
     plan.add(Op.DROP_CAPS, keep, spec.capabilities().isEmpty() ? "drop all capabilities" : "keep only the capabilities " + spec.capabilities());
     plan.add(Op.NO_NEW_PRIVS, "set no_new_privs");
     plan.add(Op.CLOSE_FDS, "close every descriptor but 0, 1 and 2");

@@ -3,6 +3,7 @@ package dev.isola.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.isola.Capability;
 import dev.isola.Container;
 import dev.isola.ContainerSpec;
 import dev.isola.ContainerStartException;
@@ -511,7 +512,8 @@ class PlanCompilerTest {
     void theRootIsReadOnlyByDefault() {
       Step ro = only(inside(compile(inRootfs())), step(Op.REMOUNT, "/"));
       assertThat(ro.ints).containsExactly(MS_RDONLY | MS_NOSUID | MS_NODEV);
-      assertThat(all(compile(inRootfs().readOnlyRootfs(false)), step(Op.REMOUNT, "/"))).isEmpty();
+      Step rw = only(inside(compile(inRootfs().readOnlyRootfs(false))), step(Op.REMOUNT, "/"));
+      assertThat(rw.ints).as("writable, but still nosuid,nodev").containsExactly(MS_NOSUID | MS_NODEV);
     }
 
     @Test
@@ -729,7 +731,8 @@ class PlanCompilerTest {
     @Test
     void theDefaultRootIsReadOnlyToo() {
       assertThat(all(inside(compile(defaultRoot())), step(Op.REMOUNT, "/"))).hasSize(1);
-      assertThat(all(compile(defaultRoot().readOnlyRootfs(false)), step(Op.REMOUNT, "/"))).isEmpty();
+      assertThat(only(compile(defaultRoot().readOnlyRootfs(false)), step(Op.REMOUNT, "/")).ints)
+          .as("writable, but still nosuid,nodev").containsExactly(MS_NOSUID | MS_NODEV);
     }
 
     @Test
@@ -777,6 +780,18 @@ class PlanCompilerTest {
       assertThat(first(steps, op(Op.INIT))).isGreaterThan(first(steps, op(Op.SETSID)))
           .isGreaterThan(last(steps, FINAL_PIVOT));
       assertThat(all(compile(inRootfs().init(false)), op(Op.INIT))).isEmpty();
+    }
+
+    @Test
+    void theInitKeepsOnlyWhatTheCommandKeeps() {
+      assertThat(only(compile(inRootfs()), op(Op.INIT)).ints).as("nothing by default").containsExactly(0L);
+      long bindService = 1L << Capability.NET_BIND_SERVICE.ordinal();
+      assertThat(only(compile(inRootfs().capabilities(Capability.NET_BIND_SERVICE)), op(Op.INIT)).ints)
+          .containsExactly(bindService);
+      long setuid = 1L << Capability.SETUID.ordinal();
+      long kill = 1L << Capability.KILL.ordinal();
+      assertThat(only(compile(inRootfs().capabilities(Capability.SETUID)), op(Op.INIT)).ints)
+          .as("KILL, to pass signals on to a command that changed its uid").containsExactly(setuid | kill);
     }
 
     @Test
