@@ -686,6 +686,11 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN); /* a JVM that went away must not kill the monitor mid-report */
   sigprocmask(SIG_SETMASK, &chld, NULL);
   prctl(PR_SET_NAME, "isola-monitor", 0, 0, 0);
+  /*
+   * Nor its umask (REL-08): the directories the plan creates get the modes it names, and the
+   * command starts with the umask of Docker and runc.
+   */
+  umask(022);
 
   close_stray_fds();
   fcntl(FD_STATUS, F_SETFD, FD_CLOEXEC);
