@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One container: starts its launcher, reads the launcher's report, and from then on is driven by
@@ -47,7 +48,12 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   private final Memory readBuffer = new Memory(4096);
   private final StatusReader reader = new StatusReader();
   private int containerPid;
-  private volatile boolean killedByCaller;
+  /**
+   * The signals the caller sent, bit {@code n} for signal {@code n}: a death by one of them is
+   * the caller's doing (KILLED); a death by another is not, even after the caller sent a signal
+   * that the command handled (REL-07). {@link #close()} sends KILL.
+   */
+  private final AtomicLong callerSignals = new AtomicLong();
   private int exitWaitStatus = -1;
 
   private LinuxContainer(Supervisor supervisor, int launcherPid, int statusFd, int controlFd, long startNanos,
@@ -201,6 +207,7 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     if (sig == 0) {
       return ExitStatus.exited((waitStatus >> 8) & 0xff, wall);
     }
+    boolean killedByCaller = sig < 64 && (callerSignals.get() & (1L << sig)) != 0;
     return ExitStatus.signaled(sig, Signals.byNumber(sig), killedByCaller, wall);
   }
 
@@ -234,9 +241,10 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     if (exit.isDone()) {
       return;
     }
-    killedByCaller = true;
+    int number = Signals.number(signal);
+    callerSignals.getAndUpdate(bits -> bits | (1L << number));
     Memory m = new Memory(4);
-    m.setInt(0, Signals.number(signal));
+    m.setInt(0, number);
     try {
       int fd = control.acquire();
       try {
@@ -252,7 +260,8 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   @Override
   public void close() {
     if (!exit.isDone()) {
-      killedByCaller = true;
+      int kill = Signals.number(Signal.KILL); // what the launcher kills with
+      callerSignals.getAndUpdate(bits -> bits | (1L << kill));
     }
     control.close(); // the launcher reads end of file and kills the container
     try {
