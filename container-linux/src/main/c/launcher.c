@@ -67,7 +67,7 @@ enum op {
   OP_PIVOT_ROOT = 16, /* strs: new root, put_old (relative to it; "." detaches the old root) */
   OP_CHDIR = 17,      /* strs: path; fails if the result is outside the root */
   OP_SET_ROOT = 18,   /* strs: directory to resolve targets in ("" = none), procfs path */
-  OP_HOSTNAME = 19,   /* strs: name */
+  OP_HOSTNAME = 19,   /* strs: host name, NIS domain name (optional) */
   OP_LOOPBACK_UP = 20,
   OP_SETSID = 21,
   OP_NO_NEW_PRIVS = 22,
@@ -561,7 +561,10 @@ static void __attribute__((noreturn)) run_child(uint32_t first) {
       case OP_PIVOT_ROOT: r = do_pivot_root(s); break;
       case OP_CHDIR: r = do_chdir(s); break;
       case OP_SET_ROOT: r = do_set_root(s); break;
-      case OP_HOSTNAME: r = sethostname(s->strs[0], strlen(s->strs[0])); break;
+      case OP_HOSTNAME:
+        r = sethostname(s->strs[0], strlen(s->strs[0]));
+        if (r == 0 && s->nstrs > 1) r = setdomainname(s->strs[1], strlen(s->strs[1]));
+        break;
       case OP_LOOPBACK_UP: r = do_loopback_up(); break;
       case OP_SETSID: r = setsid() < 0 ? -1 : 0; break;
       case OP_NO_NEW_PRIVS: r = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); break;
