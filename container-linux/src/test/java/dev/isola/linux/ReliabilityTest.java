@@ -123,7 +123,7 @@ class ReliabilityTest {
   /**
    * REL-01, REL-03: a JVM killed with SIGKILL takes along all its containers, including processes
    * that changed their uid (and so lost the parent-death signal), left the session, ignore TERM
-   * and HUP, or were orphaned, with the init and without.
+   * and HUP, or were orphaned, with the init and without, and in the host's pid namespace.
    */
   @Test
   void processesThatChangedTheirUidDieWithTheJvm() throws Exception {
@@ -134,24 +134,32 @@ class ReliabilityTest {
       BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
       List<Long> inits = new ArrayList<>();
       List<String> lines = new ArrayList<>();
+      List<Long> sharedPid = new ArrayList<>();
       boolean started = false;
       int uidLines = 0;
-      while (!started || uidLines < 2) {
+      while (!started || uidLines < 2 || sharedPid.size() < 2) {
         String line = out.readLine();
         assertThat(line).as("the child JVM's output so far: " + lines).isNotNull();
         lines.add(line);
         if (line.startsWith("pid ")) {
           inits.add(Long.parseLong(line.substring(4)));
+        } else if (line.startsWith("shared-pid ")) {
+          sharedPid.add(Long.parseLong(line.substring(11)));
         }
         started |= line.equals("started");
         uidLines += line.matches("uid 100[01]") ? 1 : 0;
       }
-      assertThat(inits).hasSize(3);
+      assertThat(inits).hasSize(4);
       List<Long> monitors = new ArrayList<>();
-      for (long init : inits) {
-        monitors.add(Long.parseLong(EscapeProbe.status(init, "PPid")));
+      for (long init : inits.subList(0, 3)) {
         inside.addAll(EscapeProbe.processesInPidNamespaceOf(init));
       }
+      for (long init : inits) {
+        monitors.add(Long.parseLong(EscapeProbe.status(init, "PPid")));
+      }
+      inside.add(inits.get(3));
+      inside.addAll(sharedPid);
+      assertThat(inside).allSatisfy(p -> assertThat(Leftovers.processExists(p)).as("process " + p).isTrue());
       Map<String, Long> byUid = inside.stream().collect(Collectors.groupingBy(
           p -> String.valueOf(EscapeProbe.status(p, "Uid")).split("\\s+")[0], Collectors.counting()));
       long base = IdMapping.DEFAULT_HOST_BASE;
@@ -527,7 +535,7 @@ class ReliabilityTest {
   /**
    * What {@link Leftovers} looks at, but with the temporary directory compared by what Isola
    * could leave there: test JVMs of other checkouts on the same host create and delete their own
-   * fixture directories in it ({@code isola-test-rootfs-*}, probe directories) at any time.
+   * fixture directories in it ({@code isola-test-*}, {@code isola-escape-*}) at any time.
    */
   static final class HostState {
     private final List<Long> children = Leftovers.children();
@@ -545,7 +553,7 @@ class ReliabilityTest {
       assertThat(mountinfo()).as("mounts of the JVM's mount namespace").isEqualTo(mounts);
       List<String> added = tmpEntries();
       added.removeAll(tmp);
-      assertThat(added).as("new entries of the temporary directory").allMatch(n -> n.startsWith("isola-test-") || n.contains("probe"));
+      assertThat(added).as("new entries of the temporary directory").allMatch(n -> n.matches("isola-(test|escape)-.*"));
     }
 
     private static List<String> mountinfo() {
