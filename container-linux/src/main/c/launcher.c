@@ -42,6 +42,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PLAN_MAGIC 0x4c4f5349u /* "ISOL" */
@@ -645,6 +646,37 @@ static void close_stray_fds(void) {
   if (n == 1024) close_stray_fds();
 }
 
+/*
+ * Ends the processes the launcher adopted. With the host's pid namespace the kernel ends nothing
+ * when the container's first process ends: its orphans (a daemon that left the session, a
+ * process whose parent died) come to the launcher, their subreaper, and are killed here, again
+ * and again until none is left, since killing one hands its children over too. With a pid
+ * namespace of its own, the container's init takes them all along and this finds none.
+ */
+static void end_adopted(void) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+  for (;;) {
+    while (waitpid(-1, NULL, WNOHANG | __WALL) > 0) {
+    }
+    if (waitpid(-1, NULL, WNOHANG | __WALL) < 0 && errno == ECHILD) return;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    char buf[4096];
+    ssize_t n = read_full(fd, buf, sizeof buf - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    /* a child stays ours, and its pid unused by others, until we reap it */
+    for (char *p = buf, *end; *p; p = end) {
+      long pid = strtol(p, &end, 10);
+      if (end == p) break;
+      if (pid > 0) kill((pid_t)pid, SIGKILL);
+    }
+    struct timespec pause = {0, 1000000};
+    nanosleep(&pause, NULL);
+  }
+}
+
 /* After the start: pass on signals from the JVM, and report the end. */
 static void __attribute__((noreturn)) monitor(int sigchld_fd) {
   struct pollfd fds[2] = {{sigchld_fd, POLLIN, 0}, {FD_CONTROL, POLLIN, 0}};
@@ -665,13 +697,16 @@ static void __attribute__((noreturn)) monitor(int sigchld_fd) {
       struct signalfd_siginfo si;
       if (read(sigchld_fd, &si, sizeof si) < 0 && errno == EINTR) continue;
       int status;
-      pid_t p = waitpid(child_pid, &status, WNOHANG | __WALL);
-      if (p == child_pid) {
+      pid_t p;
+      /* the container's first process, or (with the host's pid namespace) an orphan of it */
+      while ((p = waitpid(-1, &status, WNOHANG | __WALL)) > 0) {
+        if (p != child_pid) continue;
         int32_t command_status;
         if (result_pipe[0] >= 0 && read(result_pipe[0], &command_status, sizeof command_status) ==
                                        (ssize_t)sizeof command_status) {
           status = command_status;
         }
+        end_adopted();
         send_msg(MSG_EXITED, 0, 0, status);
         _exit(0);
       }
@@ -707,6 +742,8 @@ int main(void) {
     launcher_fail(0, errno, 0);
   }
   pid_t launcher = getpid();
+  /* The container's orphans come here when it has no pid namespace of its own (end_adopted) */
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   /* A raw clone, like fork, so that new pid and user namespaces apply to the child itself. */
   child_pid = (pid_t)syscall(SYS_clone, (unsigned long)steps[0].ints[0] | SIGCHLD, 0, 0, 0, 0);
   if (child_pid < 0) launcher_fail(0, errno, 0);
