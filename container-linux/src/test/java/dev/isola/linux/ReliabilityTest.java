@@ -521,6 +521,27 @@ class ReliabilityTest {
     }
   }
 
+  /**
+   * CONF-03 and REL-07 ("[execve error]"): a missing program is a start failure, not an exit
+   * status of the command, also under an allow-list without {@code write} (a static musl program
+   * writes with {@code writev}), whether denied calls fail or kill. The launcher reports a failed
+   * exec by writing to a pipe, after the filter is loaded.
+   */
+  @Test
+  void aMissingProgramIsAStartFailureWhateverTheFilterDenies() {
+    for (Action denied : List.of(Action.errno(1), Action.killProcess())) {
+      SeccompPolicy noWrite = SeccompPolicy.allowList().defaultAction(denied).allow("execve", "writev", "exit_group").build();
+      ExitStatus misreported = null;
+      try {
+        misreported = Run.of(EscapeProbe.sh("").command("/data/no-such-program").seccomp(noWrite)).status;
+      } catch (ContainerStartException e) {
+        assertThat(e).hasMessageContaining("execute /data/no-such-program");
+      }
+      assertThat(misreported).as("denied calls: " + denied + "; the missing program was reported as a command that"
+          + " started and ended").isNull();
+    }
+  }
+
   // ---- helpers ----
 
   /** The umask of this JVM: process-wide, so tests set it only around a start and put it back. */
