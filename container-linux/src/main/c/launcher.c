@@ -45,6 +45,7 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PLAN_MAGIC 0x4c4f5349u /* "ISOL" */
@@ -73,7 +74,7 @@ enum op {
   OP_PIVOT_ROOT = 16, /* strs: new root, put_old (relative to it; "." detaches the old root) */
   OP_CHDIR = 17,      /* strs: path; fails if the result is outside the root */
   OP_SET_ROOT = 18,   /* strs: directory to resolve targets in ("" = none), procfs path */
-  OP_HOSTNAME = 19,   /* strs: name */
+  OP_HOSTNAME = 19,   /* strs: host name, NIS domain name (optional) */
   OP_LOOPBACK_UP = 20,
   OP_SETSID = 21,
   OP_NO_NEW_PRIVS = 22,
@@ -82,7 +83,7 @@ enum op {
   OP_CLOSE_FDS = 25,  /* mark every descriptor from 3 up close-on-exec */
   OP_EXEC = 26,       /* ints: argc; strs: argv..., envp... */
   OP_SET_IDS = 27,    /* ints: uid, gid, whether to clear the supplementary groups */
-  OP_SECCOMP = 28,    /* ints: the BPF program, one struct sock_filter per int */
+  OP_SECCOMP = 28,    /* ints: the BPF program, one struct sock_filter per int; loaded by EXEC */
   OP_MASK = 29,       /* strs: path, file to bind over a masked file. Absent paths are skipped */
   OP_READ_ONLY = 30,  /* strs: path, bound onto itself read-only. Absent paths are skipped */
   OP_UNSHARE = 31,    /* ints: unshare flags */
@@ -406,12 +407,53 @@ static int do_drop_caps(struct step *s) {
   return 0;
 }
 
-static int do_seccomp(struct step *s) {
+/*
+ * Filters wait in this list and are loaded by the EXEC step, after it has found the program: a
+ * missing program is then still reported, even under a filter that blocks write (CONF-03).
+ */
+#define MAX_FILTERS 4
+static struct {
+  struct sock_fprog prog;
+  int32_t step;
+} filters[MAX_FILTERS];
+static int nfilters;
+
+static int do_seccomp(struct step *s, int32_t index) {
+  if (nfilters == MAX_FILTERS) {
+    errno = E2BIG;
+    return -1;
+  }
   struct sock_filter *filter = calloc(s->nints, sizeof *filter);
   if (filter == NULL) return -1;
   for (uint32_t i = 0; i < s->nints; i++) memcpy(&filter[i], &s->ints[i], sizeof filter[i]);
-  struct sock_fprog prog = {(unsigned short)s->nints, filter};
-  return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+  filters[nfilters].prog = (struct sock_fprog){(unsigned short)s->nints, filter};
+  filters[nfilters++].step = index;
+  return 0;
+}
+
+/*
+ * The program as execvp would find it, along the container's PATH; a failure names the first
+ * reason, as execvp does: EACCES if some candidate exists but cannot be run, else ENOENT.
+ */
+static const char *find_program(const char *name, char **envp, char *buf, size_t size) {
+  if (strchr(name, '/') != NULL) return access(name, X_OK) == 0 ? name : NULL;
+  const char *path = "/usr/local/bin:/usr/bin:/bin";
+  for (char **e = envp; *e; e++)
+    if (strncmp(*e, "PATH=", 5) == 0) path = *e + 5;
+  int denied = 0;
+  for (const char *p = path;; p++) {
+    const char *end = strchrnul(p, ':');
+    snprintf(buf, size, "%.*s%s%s", (int)(end - p), p, end == p ? "" : "/", name);
+    struct stat st;
+    if (stat(buf, &st) == 0 && S_ISREG(st.st_mode)) {
+      if (access(buf, X_OK) == 0) return buf;
+      denied = 1;
+    }
+    if (*end == '\0') break;
+    p = end;
+  }
+  errno = denied ? EACCES : ENOENT;
+  return NULL;
 }
 
 /* Masks a file with an empty one, a directory with an empty read-only tmpfs (FS-10). */
@@ -478,9 +520,14 @@ static void __attribute__((noreturn)) do_exec(struct step *s, int32_t index) {
   if (argv == NULL || envp == NULL) child_fail(index, ENOMEM);
   for (int i = 0; i < argc; i++) argv[i] = s->strs[i];
   for (uint32_t i = (uint32_t)argc; i < s->nstrs; i++) envp[i - (uint32_t)argc] = s->strs[i];
-  environ = envp; /* execvp searches the container's PATH, not the launcher's */
-  execvp(argv[0], argv);
-  child_fail(index, errno);
+  char found[4096];
+  const char *program = find_program(argv[0], envp, found, sizeof found);
+  if (program == NULL) child_fail(index, errno);
+  for (int i = 0; i < nfilters; i++) {
+    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &filters[i].prog) < 0) child_fail(filters[i].step, errno);
+  }
+  execve(program, argv, envp);
+  child_fail(index, errno); /* under a filter that blocks write, the exit status says 127 */
 }
 
 /*
@@ -589,7 +636,10 @@ static void __attribute__((noreturn)) run_child(uint32_t first) {
       case OP_PIVOT_ROOT: r = do_pivot_root(s); break;
       case OP_CHDIR: r = do_chdir(s); break;
       case OP_SET_ROOT: r = do_set_root(s); break;
-      case OP_HOSTNAME: r = sethostname(s->strs[0], strlen(s->strs[0])); break;
+      case OP_HOSTNAME:
+        r = sethostname(s->strs[0], strlen(s->strs[0]));
+        if (r == 0 && s->nstrs > 1) r = setdomainname(s->strs[1], strlen(s->strs[1]));
+        break;
       case OP_LOOPBACK_UP: r = do_loopback_up(); break;
       case OP_SETSID: r = setsid() < 0 ? -1 : 0; break;
       case OP_NO_NEW_PRIVS: r = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); break;
@@ -597,7 +647,7 @@ static void __attribute__((noreturn)) run_child(uint32_t first) {
       case OP_INIT: do_init(s, index); break;
       case OP_CLOSE_FDS: r = do_close_fds(); break;
       case OP_SET_IDS: r = do_set_ids(s); break;
-      case OP_SECCOMP: r = do_seccomp(s); break;
+      case OP_SECCOMP: r = do_seccomp(s, index); break;
       case OP_MASK: r = do_mask(s); break;
       case OP_READ_ONLY: r = do_read_only(s); break;
       case OP_UNSHARE: r = unshare((int)s->ints[0]); break;
@@ -735,6 +785,37 @@ static int enforce_limits(void) {
   return 1;
 }
 
+/*
+* Ends the processes the launcher adopted. With the host's pid namespace the kernel ends nothing
+ * when the container's first process ends: its orphans (a daemon that left the session, a
+ * process whose parent died) come to the launcher, their subreaper, and are killed here, again
+ * and again until none is left, since killing one hands its children over too. With a pid
+ * namespace of its own, the container's init takes them all along and this finds none.
+ */
+static void end_adopted(void) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+  for (;;) {
+    while (waitpid(-1, NULL, WNOHANG | __WALL) > 0) {
+    }
+    if (waitpid(-1, NULL, WNOHANG | __WALL) < 0 && errno == ECHILD) return;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    char buf[4096];
+    ssize_t n = read_full(fd, buf, sizeof buf - 1);
+    close(fd);
+    buf[n > 0 ? n : 0] = '\0';
+    /* a child stays ours, and its pid unused by others, until we reap it */
+    for (char *p = buf, *end; *p; p = end) {
+      long pid = strtol(p, &end, 10);
+      if (end == p) break;
+      if (pid > 0) kill((pid_t)pid, SIGKILL);
+    }
+    struct timespec pause = {0, 1000000};
+    nanosleep(&pause, NULL);
+  }
+}
+
 /* After the start: pass on signals from the JVM, enforce the time limits, and report the end. */
 static void __attribute__((noreturn)) monitor(int sigchld_fd) {
   struct pollfd fds[2] = {{sigchld_fd, POLLIN, 0}, {FD_CONTROL, POLLIN, 0}};
@@ -759,8 +840,10 @@ static void __attribute__((noreturn)) monitor(int sigchld_fd) {
       if (read(sigchld_fd, &si, sizeof si) < 0 && errno == EINTR) continue;
       int status;
       struct rusage ru;
-      pid_t p = wait4(child_pid, &status, WNOHANG | __WALL, &ru);
-      if (p == child_pid) {
+      pid_t p;
+      /* the container's first process, or (with the host's pid namespace) an orphan of it */
+      while ((p = wait4(-1, &status, WNOHANG | __WALL, &ru)) > 0) {
+        if (p != child_pid) continue;
         int32_t command_status;
         if (result_pipe[0] >= 0 && read(result_pipe[0], &command_status, sizeof command_status) ==
                                        (ssize_t)sizeof command_status) {
@@ -775,6 +858,7 @@ static void __attribute__((noreturn)) monitor(int sigchld_fd) {
         memcpy(buf + sizeof head, usage, sizeof usage);
         while (write(FD_STATUS, buf, sizeof buf) < 0 && errno == EINTR) {
         }
+        end_adopted();
         send_msg(MSG_EXITED, 0, 0, status);
         _exit(0);
       }
@@ -793,6 +877,11 @@ int main(void) {
   sigprocmask(SIG_SETMASK, &chld, NULL);
   prctl(PR_SET_NAME, "isola-monitor", 0, 0, 0);
   clock_gettime(CLOCK_MONOTONIC, &started);
+  /*
+   * Nor its umask (REL-08): the directories the plan creates get the modes it names, and the
+   * command starts with the umask of Docker and runc.
+   */
+  umask(022);
 
   close_stray_fds();
   fcntl(FD_STATUS, F_SETFD, FD_CLOEXEC);
@@ -806,6 +895,8 @@ int main(void) {
     launcher_fail(0, errno, 0);
   }
   pid_t launcher = getpid();
+  /* The container's orphans come here when it has no pid namespace of its own (end_adopted) */
+  prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   /* A raw clone, like fork, so that new pid and user namespaces apply to the child itself. */
   child_pid = (pid_t)syscall(SYS_clone, (unsigned long)steps[0].ints[0] | SIGCHLD, 0, 0, 0, 0);
   if (child_pid < 0) launcher_fail(0, errno, 0);

@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One container: starts its launcher, reads the launcher's report, and from then on is driven by
@@ -58,7 +59,12 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   private final List<CapturedOutput> captured = new ArrayList<>();
   private CapturedOutput.Budget outputBudget;
   private int containerPid;
-  private volatile boolean killedByCaller;
+  /**
+   * The signals the caller sent, bit {@code n} for signal {@code n}: a death by one of them is
+   * the caller's doing (KILLED); a death by another is not, even after the caller sent a signal
+   * that the command handled (REL-07). {@link #close()} sends KILL.
+   */
+  private final AtomicLong callerSignals = new AtomicLong();
   private volatile boolean killedForOutput;
   private int exitWaitStatus = -1;
   private int limitHit;
@@ -273,7 +279,7 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
       b.reason(dev.isola.ExitReason.OUTPUT_LIMIT);
     } else if (sig == 9 && cgroup.map(Cgroup::oomKills).orElse(0L) > 0) {
       b.reason(dev.isola.ExitReason.OOM_KILLED);
-    } else if (sig != 0 && killedByCaller) {
+    } else if (sig != 0 && sig < 64 && (callerSignals.get() & (1L << sig)) != 0) {
       b.reason(dev.isola.ExitReason.KILLED);
     }
     return b.build();
@@ -309,14 +315,19 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     if (exit.isDone()) {
       return;
     }
-    killedByCaller = true;
+    sentByCaller(Signals.number(signal));
     send(Signals.number(signal));
   }
 
+  /** A death by this signal is the caller's doing. */
+  private void sentByCaller(int number) {
+    callerSignals.getAndUpdate(bits -> bits | (1L << number));
+  }
+
   /** Asks the launcher to send a signal to the container's first process. */
-  private void send(int signal) {
+  private void send(int number) {
     Memory m = new Memory(4);
-    m.setInt(0, signal);
+    m.setInt(0, number);
     try {
       int fd = control.acquire();
       try {
@@ -332,7 +343,7 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   @Override
   public void killAll() {
     if (!exit.isDone()) {
-      killedByCaller = true;
+      sentByCaller(Signals.number(Signal.KILL));
       killNow();
     }
   }
@@ -380,7 +391,7 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   @Override
   public void close() {
     if (!exit.isDone()) {
-      killedByCaller = true;
+      sentByCaller(Signals.number(Signal.KILL)); // what the launcher kills with
     }
     control.close(); // the launcher reads end of file and kills the container
     try {

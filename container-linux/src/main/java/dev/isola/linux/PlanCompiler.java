@@ -62,6 +62,9 @@ final class PlanCompiler {
   /** Read-only, as Docker does (catalog 2.4, FS-11). */
   static final List<String> READ_ONLY = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
 
+  /** The NIS domain name of a new UTS namespace: the kernel's "none". */
+  static final String NO_DOMAIN = "(none)";
+
   /** Stand-ins for the tmpfs that Isola mounts on /dev and /tmp, when mounts nest in them. */
   private static final Mount DEV_TMPFS = Mount.tmpfs("/dev", 64 << 10);
   private static final Mount TMP_TMPFS = Mount.tmpfs("/tmp", 256 << 20);
@@ -172,7 +175,9 @@ final class PlanCompiler {
     plan.add(Op.UMOUNT, MNT_DETACH, "detach the host's root", OLD);
     plan.add(Op.PIVOT_ROOT, "pivot into the container's root", NEW, ".");
     plan.add(Op.SET_ROOT, "use the container's /proc", "", "/proc");
-    spec.hostname().ifPresent(h -> plan.add(Op.HOSTNAME, "set the hostname to " + h, h));
+    // a new UTS namespace starts with the host's names: the NIS domain name is reset too (REL-08)
+    spec.hostname().ifPresent(h -> plan.add(Op.HOSTNAME, "set the hostname to " + h + " and the NIS domain name to "
+        + NO_DOMAIN, h, NO_DOMAIN));
     if (ns.contains(Namespace.NETWORK)) {
       plan.add(Op.LOOPBACK_UP, "bring up the loopback interface");
     }

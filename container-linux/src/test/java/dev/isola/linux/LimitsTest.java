@@ -221,11 +221,11 @@ class LimitsTest {
     assertThat(fakes).allSatisfy(f -> assertThat(f).doesNotExist());
   }
 
+  /** This JVM's cgroups: once a test's containers have ended, there must be none (other JVMs may run meanwhile). */
   static List<Path> isolaCgroups() {
     List<Path> found = new ArrayList<>(CgroupHost.detect().isolaCgroups());
-    // this JVM's live containers are other tests' business; only dead or leaked ones count here
-    found.removeIf(p -> p.getFileName().toString().startsWith("isola-" + ProcessHandle.current().pid() + "-")
-        && Leftovers.children().isEmpty() == false);
+    String mine = "isola-" + ProcessHandle.current().pid() + "-" + Cgroup.startTime(ProcessHandle.current().pid()) + "-";
+    found.removeIf(p -> !p.getFileName().toString().startsWith(mine));
     return found;
   }
 

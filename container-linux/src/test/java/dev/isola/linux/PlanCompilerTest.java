@@ -241,9 +241,9 @@ class PlanCompilerTest {
 
     @Test
     void theHostnameIsSetOnlyWithANewUtsNamespace() {
-      assertThat(only(compile(inRootfs()), op(Op.HOSTNAME)).strings).containsExactly(ContainerSpec.DEFAULT_HOSTNAME);
+      assertThat(only(compile(inRootfs()), op(Op.HOSTNAME)).strings).containsExactly(ContainerSpec.DEFAULT_HOSTNAME, "(none)");
       assertThat(only(compile(inRootfs().hostname("box.example")), op(Op.HOSTNAME)).strings)
-          .containsExactly("box.example");
+          .containsExactly("box.example", "(none)");
       assertThat(all(compile(inRootfs().share(Namespace.UTS)), op(Op.HOSTNAME))).isEmpty();
     }
 
