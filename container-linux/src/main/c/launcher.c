@@ -88,6 +88,7 @@ enum op {
   OP_READ_ONLY = 30,  /* strs: path, bound onto itself read-only. Absent paths are skipped */
   OP_UNSHARE = 31,    /* ints: unshare flags */
   OP_RLIMIT = 32,     /* ints: resource, soft, hard */
+  OP_WRITE = 33,      /* strs: path (inside the root), content */
 };
 
 enum msg { MSG_STARTED = 1, MSG_FAILED = 2, MSG_EXITED = 3, MSG_TEXT = 4, MSG_LIMIT = 5, MSG_USAGE = 6 };
@@ -464,13 +465,37 @@ static int do_mask(struct step *s) {
   fd_path(p, sizeof p, fd);
   struct stat st;
   int r = fstat(fd, &st);
+  int file = r == 0 && !S_ISDIR(st.st_mode);
   if (r == 0) {
-    r = S_ISDIR(st.st_mode)
-            ? mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555")
-            : mount(s->strs[1], p, NULL, MS_BIND, NULL);
+    r = file ? mount(s->strs[1], p, NULL, MS_BIND, NULL)
+             : mount("tmpfs", p, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555");
   }
   int e = errno;
   close(fd);
+  errno = e;
+  if (r < 0 || !file) return r;
+  /* the empty file read-only too (not nodev: it is /dev/null, and reads as empty); looked up
+     afresh, so that the remount is the new bind's */
+  struct step remount = {OP_REMOUNT, 1, 1, (uint64_t[]){MS_RDONLY | MS_NOSUID | MS_NOEXEC}, s->strs};
+  return do_remount(&remount);
+}
+
+static int do_write(struct step *s) {
+  int fd = open_target(s->strs[0], 0);
+  if (fd < 0) return -1;
+  char p[64];
+  fd_path(p, sizeof p, fd);
+  int w = open(p, O_WRONLY | O_CLOEXEC);
+  int e = errno;
+  close(fd);
+  if (w < 0) {
+    errno = e;
+    return -1;
+  }
+  size_t len = strlen(s->strs[1]);
+  int r = write(w, s->strs[1], len) == (ssize_t)len ? 0 : -1;
+  e = errno;
+  close(w);
   errno = e;
   return r;
 }
@@ -651,6 +676,7 @@ static void __attribute__((noreturn)) run_child(uint32_t first) {
       case OP_MASK: r = do_mask(s); break;
       case OP_READ_ONLY: r = do_read_only(s); break;
       case OP_UNSHARE: r = unshare((int)s->ints[0]); break;
+      case OP_WRITE: r = do_write(s); break;
       case OP_RLIMIT: {
         struct rlimit rl = {(rlim_t)s->ints[1], (rlim_t)s->ints[2]};
         r = setrlimit((int)s->ints[0], &rl);

@@ -43,6 +43,23 @@ class PrivilegeTest {
   }
 
   @Test
+  void nestedUserNamespacesAreCappedAtZeroUnderTheDefaultPolicy() {
+    assertThat(Run.of("cat /proc/sys/user/max_user_namespaces").stdout).isEqualTo("0\n");
+    // a caller who opens the filter decides for itself
+    Run open = Run.of(Run.sh("cat /proc/sys/user/max_user_namespaces; unshare -U true && echo nested")
+        .seccomp(dev.isola.SeccompPolicy.unconfined()).capabilities(Capability.SYS_ADMIN));
+    assertThat(open.stdout).doesNotStartWith("0\n").contains("nested");
+  }
+
+  @Test
+  void maskedFilesAreReadOnlyEmptyFiles() {
+    Run r = Run.of("grep -E ' /proc/(keys|timer_list|sched_debug|interrupts|latency_stats|timer_stats|kcore) ' /proc/self/mounts | cut -d' ' -f2,4");
+    assertThat(r.stdout.lines()).isNotEmpty().allSatisfy(l -> assertThat(l).contains(" ro,").contains("nosuid").contains("noexec"));
+    // a write still reaches /dev/null (a read-only mount does not stop writes to a device): harmless
+    assertThat(Run.of("echo secret > /proc/keys; wc -c < /proc/keys").stdout).isEqualTo("0\n");
+  }
+
+  @Test
   void procKnobsAreReadOnly() {
     Run r = Run.of("echo 1 > /proc/sys/kernel/ns_last_pid 2>&1; echo rc=$?; echo b > /proc/sysrq-trigger 2>&1; echo rc=$?;"
         + " grep -E ' /proc/(sys|sysrq-trigger|bus|fs|irq) ' /proc/self/mounts | cut -d' ' -f2,4");
