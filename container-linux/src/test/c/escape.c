@@ -8,6 +8,8 @@
  *                        directory) whether climbing ".." ends at this root ("inside") or elsewhere
  *   exchange A B MS      FS-01/05: swap A and B with renameat2(RENAME_EXCHANGE) for MS milliseconds
  *   write PATH TEXT      FS-11: open for writing and write TEXT
+ *   read PATH...         FS-14: open and read to the end; prints the number of bytes
+ *   create PATH          FS-10: create a new file
  *   mount SRC TGT TYPE FLAGS [DATA]   FS-10/12/13: mount(2) ("-" for NULL)
  *   umount PATH FLAGS    FS-10: umount2(2)
  *   fsopen TYPE          FS-12/13: the new mount API, fsopen(2)
@@ -230,7 +232,7 @@ static const char *arg(const char *s) { return strcmp(s, "-") == 0 ? NULL : s; }
 
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: escape exe|trace|fds|exchange|write|mount|umount|fsopen|open_tree ...\n");
+    fprintf(stderr, "usage: escape exe|trace|fds|exchange|write|read|create|mount|umount|fsopen|open_tree ...\n");
     return 2;
   }
   const char *cmd = argv[1];
@@ -252,6 +254,25 @@ int main(int argc, char **argv) {
       report(label, write(fd, argv[3], strlen(argv[3])));
       close(fd);
     }
+  } else if (strcmp(cmd, "read") == 0 && argc >= 3) {
+    for (int i = 2; i < argc; i++) {
+      char label[300], buf[4096];
+      snprintf(label, sizeof label, "read %s", argv[i]);
+      int fd = open(argv[i], O_RDONLY | O_CLOEXEC);
+      if (fd < 0) {
+        report(label, -1);
+        continue;
+      }
+      long total = 0, n;
+      while ((n = read(fd, buf, sizeof buf)) > 0) total += n;
+      report(label, n < 0 ? n : total);
+      close(fd);
+    }
+  } else if (strcmp(cmd, "create") == 0 && argc == 3) {
+    char label[300];
+    snprintf(label, sizeof label, "create %s", argv[2]);
+    int fd = (int)report(label, open(argv[2], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (fd >= 0) close(fd);
   } else if (strcmp(cmd, "mount") == 0 && argc >= 6) {
     report("mount", mount(arg(argv[2]), argv[3], arg(argv[4]), strtoul(argv[5], NULL, 0), argc > 6 ? argv[6] : NULL));
   } else if (strcmp(cmd, "umount") == 0 && argc == 4) {
