@@ -256,14 +256,29 @@ static int open_parent(const char *path, const char **name) {
 
 /* ---- the steps inside ---- */
 
+/*
+ * The bind the last MOUNT step made: its target as the plan names it, and what it binds. The
+ * REMOUNT that sets the bind's flags resolves that target again; if a component of the path was
+ * swapped for a symlink in between (a container that can write a directory on the way, FS-01),
+ * the path leads to another mount, which would get the flags while the bind stays read-write.
+ * So the remount must find what was bound there.
+ */
+static const char *bind_target;
+static struct stat bind_source;
+
 static int do_mount(struct step *s) {
   const char *target = s->strs[1];
+  unsigned long flags = (unsigned long)s->ints[0];
+  bind_target = NULL;
   int fd = open_target(target, 0);
   if (fd < 0) return -1;
   char p[64];
   fd_path(p, sizeof p, fd);
-  int r = mount(str_or_null(s->strs[0]), p, str_or_null(s->strs[2]), (unsigned long)s->ints[0],
-                str_or_null(s->strs[3]));
+  int r = mount(str_or_null(s->strs[0]), p, str_or_null(s->strs[2]), flags, str_or_null(s->strs[3]));
+  if (r == 0 && (flags & MS_BIND) && !(flags & (MS_REMOUNT | MS_MOVE))) {
+    r = stat(s->strs[0], &bind_source);
+    if (r == 0) bind_target = target;
+  }
   int e = errno;
   close(fd);
   errno = e;
@@ -278,6 +293,12 @@ static int do_remount(struct step *s) {
   fd_path(p, sizeof p, fd);
   struct statvfs st;
   int r = statvfs(p, &st);
+  struct stat now;
+  if (r == 0 && bind_target != NULL && strcmp(bind_target, s->strs[0]) == 0 &&
+      (r = fstat(fd, &now)) == 0 && (now.st_dev != bind_source.st_dev || now.st_ino != bind_source.st_ino)) {
+    errno = EXDEV; /* the path no longer leads to the bind it made (FS-01) */
+    r = -1;
+  }
   if (r == 0) {
     unsigned long flags = MS_REMOUNT | MS_BIND | (unsigned long)s->ints[0];
     static const struct { unsigned long st, ms; } map[] = {
