@@ -223,6 +223,10 @@ static int open_target(const char *path, int flags) {
   struct open_how_compat how = {(uint64_t)(flags | O_PATH | O_CLOEXEC), 0,
                                 RESOLVE_IN_ROOT_ | RESOLVE_NO_MAGICLINKS_};
   int fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+  /* EAGAIN: a ".." (from a symlink) met a rename or mount anywhere on the system; try again */
+  for (int i = 0; i < 64 && fd < 0 && errno == EAGAIN; i++) {
+    fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+  }
   if (fd < 0 && errno == ENOSYS) {
     while (*path == '/') path++;
     fd = openat(root_fd, path[0] ? path : ".", flags | O_PATH | O_CLOEXEC);
