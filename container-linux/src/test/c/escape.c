@@ -6,7 +6,9 @@
  *   trace PID...         ESC-03: ptrace, process_vm_readv/writev, pidfd_getfd, kcmp, /proc/PID/{mem,fd,cwd,root}
  *   fds                  ESC-02: every open descriptor, its kind, and for a directory (and the working
  *                        directory) whether climbing ".." ends at this root ("inside") or elsewhere
- *   exchange A B MS      FS-01/05: swap A and B with renameat2(RENAME_EXCHANGE) for MS milliseconds
+ *   exchange A B MS [HOLD_A_US HOLD_B_US]
+ *                        FS-01/02/05: swap A and B with renameat2(RENAME_EXCHANGE) for MS milliseconds,
+ *                        back to back, or keeping each state that many microseconds
  *   write PATH TEXT      FS-11: open for writing and write TEXT
  *   read PATH...         FS-14: open and read to the end; prints the number of bytes
  *   create PATH          FS-10: create a new file
@@ -25,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -214,13 +217,17 @@ static void fds(void) {
   printf("cwd %s\n", cwd < 0 ? "?" : climb(cwd));
 }
 
-static void exchange(const char *a, const char *b, const char *ms) {
+static void exchange(const char *a, const char *b, const char *ms, long hold_a_us, long hold_b_us) {
   struct timespec start, now;
   clock_gettime(CLOCK_MONOTONIC, &start);
+  prctl(PR_SET_TIMERSLACK, 1, 0, 0, 0);
+  struct timespec hold_a = {0, hold_a_us * 1000}, hold_b = {0, hold_b_us * 1000};
   long limit = atol(ms), swaps = 0, failures = 0;
   for (;;) {
     for (int i = 0; i < 64; i++) {
       if (syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) == 0) swaps++; else failures++;
+      /* with holds, B's content stays under A's name for hold_b, then A's again for hold_a */
+      if (hold_a_us > 0 || hold_b_us > 0) nanosleep(i % 2 == 0 ? &hold_b : &hold_a, NULL);
     }
     clock_gettime(CLOCK_MONOTONIC, &now);
     if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >= limit) break;
@@ -242,8 +249,8 @@ int main(int argc, char **argv) {
     for (int i = 2; i < argc; i++) trace(argv[i]);
   } else if (strcmp(cmd, "fds") == 0) {
     fds();
-  } else if (strcmp(cmd, "exchange") == 0 && argc == 5) {
-    exchange(argv[2], argv[3], argv[4]);
+  } else if (strcmp(cmd, "exchange") == 0 && (argc == 5 || argc == 7)) {
+    exchange(argv[2], argv[3], argv[4], argc == 7 ? atol(argv[5]) : 0, argc == 7 ? atol(argv[6]) : 0);
   } else if (strcmp(cmd, "write") == 0 && argc == 4) {
     char label[300];
     snprintf(label, sizeof label, "write %s", argv[2]);
