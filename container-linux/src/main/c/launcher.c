@@ -460,12 +460,19 @@ static int do_read_only(struct step *s) {
   return do_remount(&remount);
 }
 
-/* Changing ids clears the parent-death signal, so it is set again (REL-03). */
+/*
+ * Changing ids clears the parent-death signal, so it is set again (REL-03). A launcher that died
+ * in between sent no signal, and nothing else would end this process: its exec pipe then has no
+ * reader (ESC-04).
+ */
 static int do_set_ids(struct step *s) {
   if (s->ints[2] && setgroups(0, NULL) < 0) return -1;
   if (setresgid((gid_t)s->ints[1], (gid_t)s->ints[1], (gid_t)s->ints[1]) < 0) return -1;
   if (setresuid((uid_t)s->ints[0], (uid_t)s->ints[0], (uid_t)s->ints[0]) < 0) return -1;
-  return prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) return -1;
+  struct pollfd launcher = {exec_pipe[1], 0, 0};
+  if (poll(&launcher, 1, 0) == 1 && (launcher.revents & POLLERR)) _exit(127);
+  return 0;
 }
 
 static int do_close_fds(void) {
