@@ -252,7 +252,11 @@ class EscapeRuntimeProcessTest {
    * JVM is killed, and in some rounds every launcher it leaves too (they are each container's
    * parent). Whatever stage each container had reached, it must end on its own: the launcher
    * child waits for the launcher's go before doing anything, and has the parent-death signal,
-   * set again after it changes ids. Any process still alive 5 s later is a survivor.
+   * set again after it changes ids (and then checks that the launcher still reads its exec pipe:
+   * the change clears the signal, and a launcher dying in that gap sends none). Any process still
+   * alive 5 s later is a survivor. The kill times are random with respect to the three threads'
+   * setups; removing the parent-death signal makes this fail, and so does widening the gap in the
+   * id change with a sleep while the exec pipe check is missing.
    */
   @Test
   void containersDieWhenTheirParentsDieDuringSetup() throws Exception {
