@@ -239,6 +239,10 @@ static int open_target(const char *path, int flags) {
   struct open_how_compat how = {(uint64_t)(flags | O_PATH | O_CLOEXEC), 0,
                                 RESOLVE_IN_ROOT_ | RESOLVE_NO_MAGICLINKS_};
   int fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+  /* EAGAIN: a ".." (from a symlink) met a rename or mount anywhere on the system; try again */
+  for (int i = 0; i < 64 && fd < 0 && errno == EAGAIN; i++) {
+    fd = (int)syscall(SYS_openat2, root_fd, path, &how, sizeof how);
+  }
   if (fd < 0 && errno == ENOSYS) {
     while (*path == '/') path++;
     fd = openat(root_fd, path[0] ? path : ".", flags | O_PATH | O_CLOEXEC);
@@ -272,14 +276,29 @@ static int open_parent(const char *path, const char **name) {
 
 /* ---- the steps inside ---- */
 
+/*
+ * The bind the last MOUNT step made: its target as the plan names it, and what it binds. The
+ * REMOUNT that sets the bind's flags resolves that target again; if a component of the path was
+ * swapped for a symlink in between (a container that can write a directory on the way, FS-01),
+ * the path leads to another mount, which would get the flags while the bind stays read-write.
+ * So the remount must find what was bound there.
+ */
+static const char *bind_target;
+static struct stat bind_source;
+
 static int do_mount(struct step *s) {
   const char *target = s->strs[1];
+  unsigned long flags = (unsigned long)s->ints[0];
+  bind_target = NULL;
   int fd = open_target(target, 0);
   if (fd < 0) return -1;
   char p[64];
   fd_path(p, sizeof p, fd);
-  int r = mount(str_or_null(s->strs[0]), p, str_or_null(s->strs[2]), (unsigned long)s->ints[0],
-                str_or_null(s->strs[3]));
+  int r = mount(str_or_null(s->strs[0]), p, str_or_null(s->strs[2]), flags, str_or_null(s->strs[3]));
+  if (r == 0 && (flags & MS_BIND) && !(flags & (MS_REMOUNT | MS_MOVE))) {
+    r = stat(s->strs[0], &bind_source);
+    if (r == 0) bind_target = target;
+  }
   int e = errno;
   close(fd);
   errno = e;
@@ -294,6 +313,12 @@ static int do_remount(struct step *s) {
   fd_path(p, sizeof p, fd);
   struct statvfs st;
   int r = statvfs(p, &st);
+  struct stat now;
+  if (r == 0 && bind_target != NULL && strcmp(bind_target, s->strs[0]) == 0 &&
+      (r = fstat(fd, &now)) == 0 && (now.st_dev != bind_source.st_dev || now.st_ino != bind_source.st_ino)) {
+    errno = EXDEV; /* the path no longer leads to the bind it made (FS-01) */
+    r = -1;
+  }
   if (r == 0) {
     unsigned long flags = MS_REMOUNT | MS_BIND | (unsigned long)s->ints[0];
     static const struct { unsigned long st, ms; } map[] = {
@@ -516,12 +541,19 @@ static int do_read_only(struct step *s) {
   return do_remount(&remount);
 }
 
-/* Changing ids clears the parent-death signal, so it is set again (REL-03). */
+/*
+ * Changing ids clears the parent-death signal, so it is set again (REL-03). A launcher that died
+ * in between sent no signal, and nothing else would end this process: its exec pipe then has no
+ * reader (ESC-04).
+ */
 static int do_set_ids(struct step *s) {
   if (s->ints[2] && setgroups(0, NULL) < 0) return -1;
   if (setresgid((gid_t)s->ints[1], (gid_t)s->ints[1], (gid_t)s->ints[1]) < 0) return -1;
   if (setresuid((uid_t)s->ints[0], (uid_t)s->ints[0], (uid_t)s->ints[0]) < 0) return -1;
-  return prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) return -1;
+  struct pollfd launcher = {exec_pipe[1], 0, 0};
+  if (poll(&launcher, 1, 0) == 1 && (launcher.revents & POLLERR)) _exit(127);
+  return 0;
 }
 
 static int do_close_fds(void) {

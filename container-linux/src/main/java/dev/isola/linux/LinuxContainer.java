@@ -208,6 +208,10 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     if (op == Op.EXEC && errno == 13) {
       return "; \"" + spec.command().get(0) + "\" is not an executable file in the container, or lies on a noexec mount";
     }
+    if (op == Op.REMOUNT && errno == 18) {
+      return "; the path to the mount changed while the container was being set up (something swapped a"
+          + " directory on the way for a symlink), so its flags could not be set on it";
+    }
     if (op == Op.CHDIR && errno == 2) {
       return "; the working directory does not exist in the container";
     }

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** Runs a container to its end and keeps what it printed. */
@@ -36,6 +38,26 @@ final class Run {
       CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(c.stderr()));
       String out = drain(c.stdout());
       return new Run(out, err.join(), c.waitFor());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Like {@link #of(ContainerSpec.Builder)}, but kills the container and fails if it has not ended
+   * within {@code limit}: for tests where a defence that gave way could leave it hanging.
+   */
+  static Run of(ContainerSpec.Builder builder, Duration limit) {
+    try (Container c = builder.start()) {
+      CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> drain(c.stdout()));
+      CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> drain(c.stderr()));
+      Optional<ExitStatus> status = c.waitFor(limit);
+      if (status.isEmpty()) {
+        c.close();
+        throw new AssertionError("the container did not end within " + limit + "; it printed: " + out.join() + err.join());
+      }
+      return new Run(out.join(), err.join(), status.get());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
