@@ -1,0 +1,458 @@
+package dev.isola.benchmarks;
+
+import dev.isola.Container;
+import dev.isola.ExitReason;
+import dev.isola.ExitStatus;
+import dev.isola.IdMapping;
+import dev.isola.Limits;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The benchmark of issue 6: how long {@code /bin/true} takes from start to exit with
+ * ProcessBuilder (the floor), bubblewrap, crun and Isola (with and without limits), interleaved in one run; containers per
+ * second with 1, 2 and 8 concurrent starters; and what a running Isola container costs the host
+ * and the JVM. Prints the machine first, then one section each.
+ *
+ * <pre>
+ * java -jar container-benchmarks/target/isola-benchmarks.jar [--runs N] [--warmup W] [--seconds S]
+ *     [--sleepers K[,K2…]] [--only latency,throughput,sleepers]
+ * </pre>
+ */
+public final class StartLatency {
+  /** What a judge would set: every kind of limit that needs a cgroup, and the time and output limits. */
+  private static final Limits LIMITS = Limits.builder().memory(256L << 20).pids(64).cpus(1.0)
+      .cpuTime(Duration.ofSeconds(10)).wallTime(Duration.ofSeconds(10)).outputBytes(1 << 20).build();
+  private static final String LIMITS_SHOWN = "memory 256 MiB, pids 64, cpus 1.0, cpuTime 10 s, wallTime 10 s, outputBytes 1 MiB";
+  private static final int[] STARTERS = {1, 2, 8};
+
+  private int runs = 200;
+  private int warmup = 20;
+  private int seconds = 5;
+  private final List<Integer> sleepers = new ArrayList<>(List.of(100));
+  private List<String> only = List.of("latency", "throughput", "sleepers");
+
+  private StartLatency() {}
+
+  public static void main(String[] args) throws Exception {
+    Locale.setDefault(Locale.ROOT);
+    StartLatency b = new StartLatency();
+    String usage = "usage: java -jar isola-benchmarks.jar [--runs N (200)] [--warmup W (20)] [--seconds S (5)]"
+        + " [--sleepers K[,K2...] (100)] [--only latency,throughput,sleepers]";
+    if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+      System.out.println(usage);
+      return;
+    }
+    try {
+      b.parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("isola-benchmarks: " + e.getMessage());
+      System.err.println(usage);
+      System.exit(2);
+    }
+    System.exit(b.run());
+  }
+
+  private void parse(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException("unknown option or missing value: " + a);
+      }
+      String v = args[++i];
+      switch (a) {
+        case "--runs": runs = positive(a, v); break;
+        case "--warmup": warmup = number(a, v, 0); break;
+        case "--seconds": seconds = positive(a, v); break;
+        case "--sleepers":
+          sleepers.clear();
+          for (String k : v.split(",")) {
+            sleepers.add(positive(a, k.trim()));
+          }
+          break;
+        case "--only":
+          only = List.of(v.split(","));
+          if (!List.of("latency", "throughput", "sleepers").containsAll(only)) {
+            throw new IllegalArgumentException("--only takes latency, throughput and sleepers, not " + v);
+          }
+          break;
+        default: throw new IllegalArgumentException("unknown option " + a);
+      }
+    }
+  }
+
+  private static int positive(String option, String value) {
+    return number(option, value, 1);
+  }
+
+  private static int number(String option, String value, int min) {
+    try {
+      int n = Integer.parseInt(value);
+      if (n >= min) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // below
+    }
+    throw new IllegalArgumentException(option + " needs a whole number of at least " + min + ", not \"" + value + "\"");
+  }
+
+  private int run() throws Exception {
+    System.out.println("Isola start benchmark (issue 6): /bin/true from a warm JVM, and what a running container costs");
+    System.out.println();
+    section("Machine");
+    Machine.print();
+
+    Path busybox = Proc.which("busybox");
+    if (busybox == null) {
+      System.out.println("!! no busybox on the PATH: the rootfs is a static busybox (Debian: apt-get install busybox-static)");
+      return 1;
+    }
+    if (Proc.isDynamicElf(busybox.toRealPath())) {
+      System.out.println("!! " + busybox + " is dynamically linked: the rootfs needs a static one (Debian: apt-get install busybox-static)");
+      return 1;
+    }
+    Workspace ws = Workspace.create();
+    try {
+      ws.buildRootfs(busybox.toRealPath());
+      System.out.printf("  %-10s %s: static busybox (%s), a link per applet, /proc /dev /tmp /etc%n", "rootfs", ws.rootfs, busybox);
+      List<Candidate> candidates = candidates(ws);
+      System.out.println();
+
+      if (only.contains("latency")) {
+        latency(candidates);
+      }
+      if (only.contains("throughput")) {
+        throughput(candidates);
+      }
+      if (only.contains("sleepers")) {
+        for (int k : sleepers) {
+          section("Cost per running container: " + k + " Isola containers running `sleep 600`");
+          Sleepers.run(ws.rootfs, k);
+          System.out.println();
+        }
+      }
+    } finally {
+      ws.close(); // also stops crun's namespace holder
+    }
+    long left = ProcessHandle.current().children().count();
+    System.out.println("Load average at the end: " + Machine.loadAverage());
+    System.out.println("Cleaned up: " + ws.dir + (ws.deleted() ? " deleted" : " NOT fully deleted") + "; "
+        + (left == 0 ? "no child process left." : left + " child process(es) still running!"));
+    return 0;
+  }
+
+  // ---- the candidates ----
+
+  /** Label → candidate, in table order; missing peers stay in, as "missing". */
+  private Map<String, Candidate> table = new LinkedHashMap<>();
+  private @Nullable Candidate floor;
+  private @Nullable Candidate bwrap;
+  private @Nullable Candidate crun;
+  private @Nullable Candidate nsenter;
+  private @Nullable Candidate isola;
+  private @Nullable Candidate limited;
+  private @Nullable String crunNote;
+
+  private List<Candidate> candidates(Workspace ws) throws IOException {
+    String root = ws.rootfs.toString();
+    floor = Candidate.process("ProcessBuilder(\"/bin/true\")  (the floor)", List.of("/bin/true"));
+    add(floor);
+
+    Path bw = Proc.which("bwrap");
+    List<String> bwArgs = List.of("bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", root, "/",
+        "--proc", "/proc", "--dev", "/dev", "/bin/true");
+    bwrap = bw == null
+        ? Candidate.unavailable("bwrap --unshare-all", String.join(" ", bwArgs), "missing (no bwrap on the PATH; Debian: bubblewrap)")
+        : Candidate.process("bwrap --unshare-all", replaceFirst(bwArgs, bw.toString()));
+    add(bwrap);
+
+    crunCandidates(ws);
+    add(crun);
+    if (nsenter != null) {
+      add(nsenter);
+    }
+
+    isola = Candidate.of("Isola, default (full isolation)",
+        "Container.builder().rootfs(" + root + ").command(\"/bin/true\").start(), then waitFor()", () -> isolaOnce(ws, Limits.none()));
+    add(isola);
+    limited = Candidate.of("Isola, with limits (cgroups)", "the same with .limits(" + LIMITS_SHOWN + ")", () -> isolaOnce(ws, LIMITS));
+    add(limited);
+
+    section("Candidates (each runs /bin/true; stdio: pipes to this JVM)");
+    for (Candidate c : table.values()) {
+      System.out.printf("  %-42s %s%n", c.label, c.command);
+      if (c.unavailable != null) {
+        System.out.printf("  %-42s   -> %s%n", "", c.unavailable);
+      }
+    }
+    System.out.println("  All: new user, mount, pid, net, ipc, uts and cgroup namespaces; the busybox root read-only; a fresh /proc; a /dev.");
+    System.out.println("  bwrap:  user namespace maps 0->0; no seccomp filter, no cgroup, /proc not masked.");
+    System.out.println("  crun:   maps 0->" + idBase("subuid") + " (65536 ids, like Isola); no capabilities, no_new_privs,"
+        + " Isola's masked and read-only /proc paths; no seccomp filter, no cgroup (--cgroup-manager=disabled).");
+    System.out.println("  Isola:  maps 0->" + idBase("subuid") + " (65536 ids); no capabilities, no_new_privs, masked /proc paths,"
+        + " Docker's seccomp profile, an init as pid 1;");
+    System.out.println("          " + isolaCgroup(ws));
+    if (crunNote != null) {
+      System.out.println(crunNote);
+    }
+    return new ArrayList<>(table.values());
+  }
+
+  private void crunCandidates(Workspace ws) throws IOException {
+    Path crunBin = Proc.which("crun");
+    String label = "crun run (cgroups disabled)";
+    if (crunBin == null) {
+      crun = Candidate.unavailable(label, "crun --cgroup-manager=disabled run --bundle …", "missing (no crun on the PATH; Debian: crun)");
+      return;
+    }
+    if (!Machine.isRoot()) {
+      crun = Candidate.unavailable(label, "crun run", "skipped: this benchmark's crun bundle (with a 65536-id user namespace) needs root");
+      return;
+    }
+    ws.writeCrunBundle(idBase("subuid"), idBase("subgid"));
+    List<String> prefix = new ArrayList<>();
+    if (Machine.cgroupLayout().startsWith("hybrid")) {
+      Path unshare = Proc.which("unshare");
+      Path nsenterBin = Proc.which("nsenter");
+      if (unshare == null || nsenterBin == null) {
+        crun = Candidate.unavailable(label, "crun run", "missing: crun 1.8 refuses hybrid cgroup hosts, and the workaround needs unshare and nsenter (util-linux)");
+        return;
+      }
+      long holder;
+      try {
+        holder = ws.holdCrunNamespace(unshare);
+      } catch (IOException e) {
+        crun = Candidate.unavailable(label, "crun run", "failed: " + e.getMessage());
+        return;
+      }
+      prefix.addAll(List.of(nsenterBin.toString(), "-t", Long.toString(holder), "-m", "--"));
+      nsenter = Candidate.process("  nsenter -m /bin/true (crun's wrapper)", List.of(nsenterBin.toString(), "-t", Long.toString(holder), "-m", "--", "/bin/true"));
+    }
+    AtomicLong ids = new AtomicLong();
+    String bundle = ws.bundle.toString();
+    String state = ws.crunState.toString();
+    String shown = String.join(" ", prefix) + (prefix.isEmpty() ? "" : " ") + crunBin + " --root " + state
+        + " --cgroup-manager=disabled run --bundle " + bundle + " <id>";
+    Candidate.Body body = () -> {
+      List<String> argv = new ArrayList<>(prefix);
+      argv.addAll(List.of(crunBin.toString(), "--root", state, "--cgroup-manager=disabled", "run", "--bundle", bundle,
+          "isola-bench-" + ProcessHandle.current().pid() + "-" + ids.incrementAndGet()));
+      return Candidate.runProcess(argv);
+    };
+    crun = Candidate.of(label, shown, body);
+    if (nsenter != null) {
+      crunNote = "  crun: this host's cgroups are hybrid, which crun 1.8 refuses. crun runs in a private mount namespace (held by pid "
+          + prefix.get(2) + ")\n  in which an empty file hides " + Workspace.UNIFIED_CONTROLLERS
+          + ", through nsenter; the row \"nsenter -m /bin/true\"\n  is that wrapper's own cost, included in crun's.";
+    }
+  }
+
+  /** One Isola container running /bin/true: start() → waitFor(); also the time start() took. */
+  private static Candidate.Sample isolaOnce(Workspace ws, Limits limits) throws InterruptedException {
+    long t0 = System.nanoTime();
+    try (Container c = Container.builder().rootfs(ws.rootfs).command("/bin/true").limits(limits).start()) {
+      long t1 = System.nanoTime();
+      ExitStatus s = c.waitFor();
+      long t2 = System.nanoTime();
+      if (s.reason() != ExitReason.EXITED || s.exitCode() != 0) {
+        throw new IllegalStateException("ended with " + s);
+      }
+      return new Candidate.Sample(t2 - t0, t1 - t0);
+    }
+  }
+
+  /** Where Isola's default puts a container on this host, read from the host side while one sleeps. */
+  private static String isolaCgroup(Workspace ws) {
+    try (Container c = Container.builder().rootfs(ws.rootfs).command("sleep", "30").start()) {
+      String own = Proc.read("/proc/self/cgroup");
+      String its = Proc.read("/proc/" + c.pid() + "/cgroup");
+      List<String> moved = new ArrayList<>();
+      for (String line : its.split("\n")) {
+        if (!line.isBlank() && !own.contains(line)) {
+          moved.add(line.startsWith("0::") ? "v2 " + line.substring(3) : line.replaceFirst("^\\d+:", "v1 "));
+        }
+      }
+      return moved.isEmpty() ? "without limits, no cgroup of its own (it stays in the JVM's)."
+          : "without limits, a cgroup of its own: " + String.join(", ", moved) + ".";
+    } catch (RuntimeException e) {
+      return "(could not tell Isola's default cgroup: " + e.getMessage() + ")";
+    }
+  }
+
+  private void add(@Nullable Candidate c) {
+    if (c != null) {
+      table.put(c.label, c);
+    }
+  }
+
+  private static List<String> replaceFirst(List<String> argv, String program) {
+    List<String> l = new ArrayList<>(argv);
+    l.set(0, program);
+    return l;
+  }
+
+  /** The first host id of Isola's default mapping as root: root's /etc/subuid entry, else 1610612736. */
+  private static long idBase(String file) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/etc", file))) {
+        String[] f = line.split(":");
+        if (f.length == 3 && (f[0].equals("root") || f[0].equals("0"))) {
+          return Long.parseLong(f[1].trim());
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      // no entry
+    }
+    return IdMapping.DEFAULT_HOST_BASE;
+  }
+
+  // ---- latency ----
+
+  private void latency(List<Candidate> all) {
+    List<Candidate> runnable = new ArrayList<>();
+    for (Candidate c : all) {
+      if (c.runnable()) {
+        runnable.add(c);
+      }
+    }
+    section("Start-to-exit latency of /bin/true: " + runs + " rounds (after " + warmup + " warm-up rounds, discarded)");
+    System.out.println("  Each round runs every candidate once, one after another, starting one later each round,"
+        + " so that drift hits all alike.");
+    int total = warmup + runs;
+    int n = runnable.size();
+    boolean tty = System.console() != null;
+    long t0 = System.nanoTime();
+    for (int round = 0; round < total; round++) {
+      for (int i = 0; i < n; i++) {
+        runnable.get((round + i) % n).runOnce(round >= warmup);
+      }
+      if (tty && (round % 10 == 9 || round == total - 1)) {
+        System.err.printf("\r  round %d of %d", round + 1, total);
+      }
+    }
+    if (tty) {
+      System.err.print("\r                              \r");
+    }
+    System.out.printf("  (took %.1f s; load average now %s)%n%n", (System.nanoTime() - t0) / 1e9, Machine.loadAverage());
+
+    double floorMedian = floor != null && floor.exit.count() > 0 ? floor.exit.medianMs() : Double.NaN;
+    String head = String.format("  %-42s %8s %8s %8s %8s %8s", "candidate (ms)", "median", "p99", "min", "max", "x floor");
+    System.out.println(head);
+    System.out.println("  " + "-".repeat(head.length() - 2));
+    for (Candidate c : all) {
+      latencyRow(c.label, c, c.exit, floorMedian);
+      if (c == isola && c.started.count() > 0) {
+        latencyRow("  of which: until start() returned", c, c.started, floorMedian);
+      }
+    }
+    System.out.println();
+    System.out.println("  median, p99 (nearest rank), min, max of the measured rounds; \"x floor\": median / ProcessBuilder's median."
+        + " Peers and ProcessBuilder are started with ProcessBuilder; their rows include that cost.");
+    if (isola != null && isola.exit.count() > 0) {
+      double i = isola.exit.medianMs();
+      System.out.println("  Targets of issue 6, on medians of this run:");
+      target("Isola / ProcessBuilder", i, floor, 1.5, "about");
+      target("Isola / bwrap", i, bwrap, 0.5, "<=");
+      target("Isola / crun", i, crun, 0.3, "<=");
+    }
+    System.out.println();
+  }
+
+  private static void latencyRow(String label, Candidate c, Stats s, double floorMedian) {
+    if (c.unavailable != null) {
+      System.out.printf("  %-42s %s%n", label, c.unavailable);
+    } else if (s.count() == 0) {
+      System.out.printf("  %-42s failed: %s%n", label, c.failure);
+    } else {
+      System.out.printf("  %-42s %8.2f %8.2f %8.2f %8.2f %7.2fx%s%n", label, s.medianMs(), s.percentileMs(99), s.minMs(), s.maxMs(),
+          s.medianMs() / floorMedian, c.failure == null ? "" : "  (then failed: " + c.failure + ")");
+    }
+  }
+
+  private static void target(String what, double isolaMs, @Nullable Candidate peer, double goal, String relation) {
+    if (peer == null || peer.exit.count() == 0) {
+      System.out.printf("    %-26s n/a: %s%n", what, peer == null ? "missing" : peer.unavailable != null ? peer.unavailable : "failed");
+      return;
+    }
+    double ratio = isolaMs / peer.exit.medianMs();
+    boolean met = relation.equals("<=") ? ratio <= goal : ratio <= goal * 1.1;
+    System.out.printf("    %-26s %5.2f   (target %s %.1f: %s)%n", what, ratio, relation, goal, met ? "met" : "not met");
+  }
+
+  // ---- throughput ----
+
+  private void throughput(List<Candidate> all) throws InterruptedException {
+    section("Throughput: containers per second, N starters each looping start -> exit for " + seconds + " s");
+    StringBuilder head = new StringBuilder(String.format("  %-42s", "candidate (per second)"));
+    for (int s : STARTERS) {
+      head.append(String.format(" %11s", s + (s == 1 ? " starter" : " starters")));
+    }
+    System.out.println(head);
+    System.out.println("  " + "-".repeat(head.length() - 2));
+    for (Candidate c : all) {
+      if (c == nsenter) {
+        continue;
+      }
+      if (c.body == null) {
+        System.out.printf("  %-42s %s%n", c.label, c.unavailable);
+        continue;
+      }
+      if (!c.runnable()) {
+        System.out.printf("  %-42s failed: %s%n", c.label, c.failure);
+        continue;
+      }
+      StringBuilder row = new StringBuilder(String.format("  %-42s", c.label));
+      String failed = null;
+      for (int starters : STARTERS) {
+        if (!c.runnable()) {
+          failed = c.failure;
+          row.append(String.format(" %11s", "-"));
+          continue;
+        }
+        double rate = rate(c, starters, Duration.ofSeconds(seconds));
+        row.append(c.runnable() ? String.format(" %11.1f", rate) : String.format(" %11s", "failed"));
+        failed = c.failure;
+      }
+      System.out.println(row + (failed == null ? "" : "  (" + failed + ")"));
+    }
+    System.out.printf("  %d CPUs. Target of issue 6: Isola >= 160 containers/s with 8 starters.%n%n", Runtime.getRuntime().availableProcessors());
+  }
+
+  /** Completed runs per second with {@code starters} threads, each looping until the deadline. */
+  private static double rate(Candidate c, int starters, Duration duration) throws InterruptedException {
+    AtomicLong done = new AtomicLong();
+    long deadline = System.nanoTime() + duration.toNanos();
+    List<Thread> threads = new ArrayList<>();
+    long t0 = System.nanoTime();
+    for (int i = 0; i < starters; i++) {
+      Thread t = new Thread(() -> {
+        while (System.nanoTime() < deadline && c.runnable()) {
+          c.runOnce(false);
+          if (c.runnable()) {
+            done.incrementAndGet();
+          }
+        }
+      }, "starter-" + i);
+      threads.add(t);
+      t.start();
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    return done.get() / ((System.nanoTime() - t0) / 1e9);
+  }
+
+  private static void section(String title) {
+    System.out.println("== " + title);
+  }
+}
