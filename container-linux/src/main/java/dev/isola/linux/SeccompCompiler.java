@@ -28,7 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * it does not, so that C libraries fall back from calls newer than the profile (SYS-14).
  */
 final class SeccompCompiler {
-  /** Above every system call number of the architectures Isola runs on. */
+  /** Above every system call number libseccomp knows on the architectures Isola runs on. */
   private static final int MAX_SYSCALL = 1024;
 
   private static final Map<Key, List<long[]>> CACHE = new ConcurrentHashMap<>();
@@ -98,28 +98,72 @@ final class SeccompCompiler {
               + " or the unconditional one must be the policy's default action", -1);
         }
       }
-      if (policy.defaultAction().kind() == Action.Kind.ERRNO) {
-        // a call this libseccomp does not know may be one newer than the profile: ENOSYS, so C libraries fall back
-        int arch = Libseccomp.seccomp_arch_native();
-        for (int nr = 0; nr < MAX_SYSCALL; nr++) {
-          Pointer name = Libseccomp.seccomp_syscall_resolve_num_arch(arch, nr);
-          if (name == null) {
-            main.add(nr, Rule.of("unknown", Action.errno(Action.ENOSYS)));
-          } else {
-            Native.free(Pointer.nativeValue(name));
-          }
-        }
-      }
       List<long[]> programs = new ArrayList<>();
       programs.add(main.export());
       if (refinements.rules > 0) {
         programs.add(refinements.export());
+      }
+      if (policy.defaultAction().kind() == Action.Kind.ERRNO) {
+        programs.add(enosysFilter());
       }
       return List.copyOf(programs);
     } finally {
       main.release();
       refinements.release();
     }
+  }
+
+  /**
+   * A call this libseccomp does not know may be one newer than the profile: it answers ENOSYS,
+   * so that C libraries fall back (SYS-14). libseccomp has rules for single calls only, and a
+   * rule per unknown number made the main filter three times longer (and slower for the kernel to
+   * take at every start); so this small filter is assembled here from the ranges of unknown
+   * numbers. Loaded last, it wins the tie with the main filter's errno; everything else it allows.
+   */
+  private static long[] enosysFilter() {
+    int arch = Libseccomp.seccomp_arch_native();
+    List<int[]> unknown = new ArrayList<>();
+    int start = -1;
+    for (int nr = 0; nr < MAX_SYSCALL; nr++) {
+      Pointer name = Libseccomp.seccomp_syscall_resolve_num_arch(arch, nr);
+      if (name != null) {
+        Native.free(Pointer.nativeValue(name));
+        if (start >= 0) {
+          unknown.add(new int[] {start, nr - 1});
+          start = -1;
+        }
+      } else if (start < 0) {
+        start = nr;
+      }
+    }
+    unknown.add(new int[] {start >= 0 ? start : MAX_SYSCALL, X32_BIT - 1});
+    int n = unknown.size();
+    List<Long> bpf = new ArrayList<>();
+    bpf.add(insn(BPF_LD_W_ABS, 0, 0, 4)); // seccomp_data.arch
+    bpf.add(insn(BPF_JEQ, 0, 2 * n + 1, arch)); // another ABI: the main filter's business
+    bpf.add(insn(BPF_LD_W_ABS, 0, 0, 0)); // seccomp_data.nr
+    for (int i = 0; i < n; i++) {
+      bpf.add(insn(BPF_JGE, 0, 1, unknown.get(i)[0]));
+      bpf.add(insn(BPF_JGT, 0, 2 * (n - i) - 1, unknown.get(i)[1]));
+    }
+    bpf.add(insn(BPF_RET, 0, 0, Libseccomp.ACT_ALLOW));
+    bpf.add(insn(BPF_RET, 0, 0, Libseccomp.errno(Action.ENOSYS)));
+    return bpf.stream().mapToLong(Long::longValue).toArray();
+  }
+
+  private static final int BPF_LD_W_ABS = 0x20;
+  private static final int BPF_JEQ = 0x15;
+  private static final int BPF_JGT = 0x25;
+  private static final int BPF_JGE = 0x35;
+  private static final int BPF_RET = 0x06;
+  private static final int X32_BIT = 0x40000000;
+
+  /** A struct sock_filter {u16 code; u8 jt; u8 jf; u32 k} as the launcher copies it. */
+  private static long insn(int code, int jt, int jf, int k) {
+    if (jt > 255 || jf > 255) {
+      throw new IllegalStateException("BPF jump too far: " + jt + ", " + jf);
+    }
+    return (code & 0xffffL) | ((long) jt << 16) | ((long) jf << 24) | ((k & 0xffffffffL) << 32);
   }
 
   /** The call's number here; -1 for a call of other architectures only. */

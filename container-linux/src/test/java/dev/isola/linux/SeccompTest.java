@@ -78,6 +78,8 @@ class SeccompTest {
     probes.put("clone3", "435 0 0");
     probes.put("beyond-the-table", "1000");
     probes.put("not-yet-assigned", "600");
+    probes.put("far-beyond", "5000");
+    probes.put("in-the-gap-of-x86_64", "400");
     assertThat(probe(SeccompPolicy.defaultPolicy(), probes)).allSatisfy((n, r) -> assertThat(r).as(n).isEqualTo("errno " + ENOSYS));
   }
 
