@@ -35,9 +35,6 @@ final class BreakoutProbe {
         dir = d;
       } catch (IOException e) {
         throw new UncheckedIOException(e);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
       }
     }
     return dir;
@@ -75,13 +72,7 @@ final class BreakoutProbe {
     return results;
   }
 
-  private static void compile(String source, Path output) throws IOException, InterruptedException {
-    Path c = Path.of(System.getProperty("basedir", "."), "src/test/c", source);
-    Process cc = new ProcessBuilder("cc", "-static", "-O2", "-o", output.toString(), c.toString())
-        .redirectErrorStream(true).start();
-    String out = new String(cc.getInputStream().readAllBytes());
-    if (cc.waitFor() != 0) {
-      throw new IllegalStateException("cannot compile the escape probe " + c + " (needs cc and libc6-dev): " + out);
-    }
+  private static void compile(String source, Path output) {
+    TestRootfs.compile(source, output, "-static", "-O2");
   }
 }

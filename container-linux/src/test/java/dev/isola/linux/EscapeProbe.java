@@ -65,22 +65,10 @@ final class EscapeProbe {
   }
 
   private static void compile(String source, Path out, boolean isStatic) {
-    Path src = Path.of(System.getProperty("basedir", "."), "src/test/c", source);
-    List<String> cmd = new ArrayList<>(List.of("cc", "-O2", "-Wall", "-o", out.toString(), src.toString(), "-lpthread"));
     if (isStatic) {
-      cmd.add(1, "-static");
-    }
-    try {
-      Process cc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      String log = new String(cc.getInputStream().readAllBytes());
-      if (cc.waitFor() != 0) {
-        throw new IllegalStateException("cannot compile " + src + " (needs cc and libc6-dev): " + log);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
+      TestRootfs.compile(source, out, "-static", "-O2", "-Wall", "-pthread");
+    } else {
+      TestRootfs.compile(source, out, "-O2", "-Wall", "-pthread");
     }
   }
 

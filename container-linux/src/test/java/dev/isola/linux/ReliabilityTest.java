@@ -79,6 +79,9 @@ class ReliabilityTest {
       forkJoin.shutdown();
       assertThat(pool.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
       assertThat(forkJoin.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+      for (Thread t : poolThreads) {
+        t.join(5000); // a terminated pool's worker may still be on its way out
+      }
       assertThat(poolThreads).hasSize(3).allSatisfy(t -> assertThat(t.isAlive()).isFalse());
       for (Container c : containers) {
         assertThat(c.isAlive()).as("a container whose starting thread ended").isTrue();

@@ -58,20 +58,9 @@ final class SandboxProbe {
   }
 
   private static void compile(Path output, String source, String... flags) throws IOException {
-    Path src = Path.of(System.getProperty("basedir", "."), "src/test/c", source);
-    List<String> cmd = new ArrayList<>(List.of("cc", "-static"));
-    cmd.addAll(List.of(flags));
-    cmd.addAll(List.of("-o", output.toString(), src.toString()));
-    Process cc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(cc.getInputStream().readAllBytes());
-    try {
-      if (cc.waitFor() != 0) {
-        throw new IllegalStateException("cannot compile " + src + " (needs cc and libc6-dev): " + out);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    List<String> all = new ArrayList<>(List.of("-static"));
+    all.addAll(List.of(flags));
+    TestRootfs.compile(source, output, all.toArray(new String[0]));
     Files.setPosixFilePermissions(output, PosixFilePermissions.fromString("rwxr-xr-x"));
   }
 

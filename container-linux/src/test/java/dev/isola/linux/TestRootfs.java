@@ -5,7 +5,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.stream.Stream;
 
 /**
@@ -47,7 +49,7 @@ final class TestRootfs {
         }
       }
       list.waitFor();
-      compileProbe(root.resolve("bin/probe"));
+      compile("probe.c", root.resolve("bin/probe"), "-static", "-O2"); // static: it runs in any root
       Files.writeString(root.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n");
       Files.writeString(root.resolve("etc/group"), "root:x:0:\nnogroup:x:65534:\n");
       Files.writeString(root.resolve("etc/marker"), "inside the test rootfs\n");
@@ -62,14 +64,23 @@ final class TestRootfs {
     }
   }
 
-  /** The system call probe of {@code src/test/c/probe.c}, static, so that it runs in any root. */
-  static void compileProbe(Path output) throws IOException, InterruptedException {
-    Path source = Path.of(System.getProperty("basedir", "."), "src/test/c/probe.c");
-    Process cc = new ProcessBuilder("cc", "-static", "-O2", "-o", output.toString(), source.toString())
-        .redirectErrorStream(true).start();
-    String out = new String(cc.getInputStream().readAllBytes());
-    if (cc.waitFor() != 0) {
-      throw new IllegalStateException("cannot compile the test probe " + source + " (needs cc and libc6-dev): " + out);
+  /** Compiles the test program {@code src/test/c/<source>} with the system's cc. */
+  static void compile(String source, Path output, String... flags) {
+    Path src = Path.of(System.getProperty("basedir", "."), "src/test/c", source);
+    List<String> cmd = new ArrayList<>(List.of("cc"));
+    cmd.addAll(List.of(flags));
+    cmd.addAll(List.of("-o", output.toString(), src.toString()));
+    try {
+      Process cc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+      String log = new String(cc.getInputStream().readAllBytes());
+      if (cc.waitFor() != 0) {
+        throw new IllegalStateException("cannot compile the test program " + src + " (needs cc and libc6-dev): " + log);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 
