@@ -4,10 +4,12 @@
  * each kind of step and how to report the first one that fails.
  *
  * Processes:
- *   launcher   spawned by the JVM; stays outside the new namespaces as the container's monitor.
- *              It clones the container, writes its id maps, reports "started", passes on the
- *              signals the JVM sends, and reports the exit status. When the JVM goes away (its
- *              end of the control pipe closes) it kills the container.
+ *   server     started once per JVM ("--server"); for each container the JVM sends it six
+ *              descriptors over a socket, and it forks a launcher for them (see serve()).
+ *   launcher   stays outside the new namespaces as the container's monitor. It clones the
+ *              container, writes its id maps, reports "started", passes on the signals the JVM
+ *              sends, keeps the time limits, and reports the exit status. When the JVM goes
+ *              away (its end of the control pipe closes) it kills the container.
  *   child      the clone, inside the new namespaces: mounts, pivots, and either execs the
  *              command or, at an INIT step, forks it and stays as its init (pid 1).
  *
@@ -924,7 +926,8 @@ static void __attribute__((noreturn)) monitor(int sigchld_fd) {
   }
 }
 
-int main(void) {
+/* One container's launch, in a process of its own: descriptors 0-5 as described at the top. */
+static void __attribute__((noreturn)) launch(void) {
   /* Nothing from the JVM's signal state carries over: the JVM blocks and handles signals. */
   sigset_t none, chld;
   sigemptyset(&none);
@@ -934,6 +937,11 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN); /* a JVM that went away must not kill the monitor mid-report */
   sigprocmask(SIG_SETMASK, &chld, NULL);
   prctl(PR_SET_NAME, "isola-monitor", 0, 0, 0);
+  /*
+   * Dumpable until the clone has its id maps (the server is not): the kernel gives a
+   * non-dumpable process's /proc files, the clone's uid_map among them, to root.
+   */
+  prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   clock_gettime(CLOCK_MONOTONIC, &started);
   /*
    * Nor its umask (REL-08): the directories the plan creates get the modes it names, and the
@@ -1012,6 +1020,72 @@ int main(void) {
   ssize_t n = read_full(exec_pipe[0], report, sizeof report);
   close(exec_pipe[0]);
   if (n == (ssize_t)sizeof report) launcher_fail(report[0], report[1], report[2]);
-  send_msg(MSG_STARTED, 0, 0, (int32_t)child_pid);
+  send_msg(MSG_STARTED, 0, (int32_t)getpid(), (int32_t)child_pid);
   monitor(sigchld_fd);
+}
+
+/*
+ * Server mode ("isola-launcher --server"), started once per JVM: descriptor 3 is a SOCK_SEQPACKET
+ * socket whose other end only the JVM holds. Each message carries the six descriptors of one
+ * container (0-5 above); the server forks a monitor that goes on exactly as a launcher spawned for
+ * that container would. A fork of this small process costs far less than a spawn from the JVM.
+ * When the JVM goes away, the server ends; each monitor sees its own control pipe close and
+ * kills its container.
+ */
+#define FD_SERVER 3
+#define LAUNCH_FDS 6
+
+static void __attribute__((noreturn)) serve(void) {
+  signal(SIGCHLD, SIG_IGN); /* the kernel reaps the monitors; launch() restores the default */
+  signal(SIGPIPE, SIG_IGN);
+  prctl(PR_SET_NAME, "isola-server", 0, 0, 0);
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  syscall(SYS_close_range, FD_SERVER + 1, ~0U, 0);
+  for (;;) {
+    char byte;
+    struct iovec iov = {&byte, 1};
+    union {
+      char buf[CMSG_SPACE(LAUNCH_FDS * sizeof(int))];
+      struct cmsghdr align;
+    } control;
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.buf;
+    msg.msg_controllen = sizeof control.buf;
+    ssize_t n = recvmsg(FD_SERVER, &msg, MSG_CMSG_CLOEXEC);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) _exit(0);
+    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+    int fds[LAUNCH_FDS];
+    int count = 0;
+    if (c != NULL && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+      count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+      memcpy(fds, CMSG_DATA(c), (size_t)(count < LAUNCH_FDS ? count : LAUNCH_FDS) * sizeof(int));
+    }
+    if (count == LAUNCH_FDS && (msg.msg_flags & MSG_CTRUNC) == 0) {
+      pid_t p = fork();
+      if (p == 0) {
+        /* out of the way first, then into place: a received number may be one of 0-5 */
+        int high[LAUNCH_FDS];
+        for (int i = 0; i < LAUNCH_FDS; i++) high[i] = fcntl(fds[i], F_DUPFD, 64);
+        for (int i = 0; i < LAUNCH_FDS; i++) dup2(high[i], i);
+        syscall(SYS_close_range, LAUNCH_FDS, ~0U, 0);
+        launch();
+      }
+      if (p < 0) {
+        int32_t m[4] = {MSG_FAILED, -1, errno, 6};
+        if (write(fds[4], m, sizeof m) < 0) {
+          /* the JVM gave up on this container already */
+        }
+      }
+    }
+    for (int i = 0; i < count && i < LAUNCH_FDS; i++) close(fds[i]);
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--server") == 0) serve();
+  launch();
 }

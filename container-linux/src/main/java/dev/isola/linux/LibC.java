@@ -57,6 +57,10 @@ final class LibC {
 
   static native int pipe2(int[] fds, int flags);
 
+  static native int socketpair(int domain, int type, int protocol, int[] fds);
+
+  static native long sendmsg(int fd, Pointer msg, int flags);
+
   static native int memfd_create(String name, int flags);
 
   static native int fcntl(int fd, int cmd, int arg);

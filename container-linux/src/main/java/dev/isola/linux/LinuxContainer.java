@@ -45,7 +45,7 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   private final Supervisor supervisor;
   private final ContainerSpec spec;
   private final Optional<Cgroup> cgroup;
-  private final int launcherPid;
+  private int monitorPid;
   private final Fd status;
   private final int statusFd;
   private final Fd control;
@@ -70,12 +70,11 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   private int limitHit;
   private long[] usage;
 
-  private LinuxContainer(Supervisor supervisor, ContainerSpec spec, Optional<Cgroup> cgroup, int launcherPid, int statusFd,
+  private LinuxContainer(Supervisor supervisor, ContainerSpec spec, Optional<Cgroup> cgroup, int statusFd,
       int controlFd, long startNanos, OutputStream stdin, InputStream stdout, InputStream stderr) {
     this.supervisor = supervisor;
     this.spec = spec;
     this.cgroup = cgroup;
-    this.launcherPid = launcherPid;
     this.statusFd = statusFd;
     this.status = new Fd(statusFd);
     this.control = new Fd(controlFd);
@@ -90,7 +89,6 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
       Supervisor supervisor) {
     List<Integer> childSide = new ArrayList<>();
     List<Integer> ours = new ArrayList<>();
-    int launcherPid = -1;
     try {
       int[] in = stdio(spec.stdin(), 0, childSide, ours);
       int[] out = stdio(spec.stdout(), 1, childSide, ours);
@@ -99,8 +97,8 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
       int[] statusPipe = pipe(childSide, ours, true);
       int[] controlPipe = pipe(childSide, ours, false);
       long startNanos = System.nanoTime();
-      launcherPid = launcher.spawn(new int[] {in[0], out[0], err[0], planFd, statusPipe[1], controlPipe[0]});
-      closeAll(childSide);
+      launcher.launch(new int[] {in[0], out[0], err[0], planFd, statusPipe[1], controlPipe[0]});
+      closeAll(childSide); // the launch server holds its own copies now
       boolean capture = spec.limits().outputBytes().isPresent();
       CapturedOutput.Budget[] budget = new CapturedOutput.Budget[1];
       LinuxContainer[] self = new LinuxContainer[1];
@@ -108,7 +106,7 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
         budget[0] = new CapturedOutput.Budget(spec.limits().outputBytes().getAsLong(), () -> self[0].outputLimitReached());
       }
       List<CapturedOutput> captures = new ArrayList<>();
-      LinuxContainer c = new LinuxContainer(supervisor, spec, cgroup, launcherPid, statusPipe[0], controlPipe[1], startNanos,
+      LinuxContainer c = new LinuxContainer(supervisor, spec, cgroup, statusPipe[0], controlPipe[1], startNanos,
           in[1] >= 0 ? new FdOutputStream(new Fd(in[1])) : closedOutput(),
           output(out[1], capture, supervisor, budget[0], captures), output(err[1], capture, supervisor, budget[0], captures));
       self[0] = c;
@@ -119,11 +117,7 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
       return c;
     } catch (IOException e) {
       closeAll(childSide);
-      closeAll(ours);
-      if (launcherPid > 0) {
-        LibC.kill(launcherPid, 9);
-        LibC.waitpid(launcherPid, new int[1], 0);
-      }
+      closeAll(ours); // without its status pipe, a launcher that did start kills its container
       throw new ContainerException("cannot start the container's launcher: " + e.getMessage(), e);
     }
   }
@@ -156,6 +150,7 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
       if (msg[0] == MSG_TEXT) {
         text.append(reader.text);
       } else if (msg[0] == MSG_STARTED) {
+        monitorPid = msg[2];
         containerPid = msg[3];
         LibC.fcntl(statusFd, F_SETFL, LibC.O_NONBLOCK);
         supervisor.watch(statusFd, this);
@@ -165,20 +160,15 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
         throw failure(plan, spec, msg[1], msg[2], msg[3], text.toString());
       }
     }
-    int st = abandon();
-    throw new ContainerException("the launcher ended without a report (wait status " + st + ")");
+    abandon();
+    throw new ContainerException("the launcher ended without a report: it was killed, or could not run");
   }
 
-  /** After a failed start: the launcher has killed what it started; reap it and close all. */
-  private int abandon() {
-    int[] st = new int[1];
-    while (LibC.waitpid(launcherPid, st, 0) < 0 && Native.getLastError() == LibC.EINTR) {
-      // retry
-    }
+  /** After a failed start: the launcher has killed what it started, and ended; close all. */
+  private void abandon() {
     status.close();
     control.close();
     closeStreams();
-    return st[0];
   }
 
   private static ContainerStartException failure(LaunchPlan plan, ContainerSpec spec, int step, int errno, int value, String text) {
@@ -239,16 +229,12 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     }
     if (reader.eof) {
       supervisor.unwatch(statusFd);
-      int[] st = new int[1];
-      while (LibC.waitpid(launcherPid, st, 0) < 0 && Native.getLastError() == LibC.EINTR) {
-        // retry
-      }
       status.close();
       control.close();
       // every writer is gone: what the pipes still hold is the last of the output
       captured.forEach(CapturedOutput::onReadable);
-      // no report means the launcher itself was killed, and with it the container (parent-death signal)
-      ExitStatus result = toExitStatus(exitWaitStatus >= 0 ? exitWaitStatus : st[0]);
+      // no report means the monitor itself was killed, and with it the container (parent-death signal)
+      ExitStatus result = toExitStatus(exitWaitStatus >= 0 ? exitWaitStatus : Signals.number(Signal.KILL));
       cgroup.ifPresent(Cgroup::remove);
       exit.complete(result);
     }
@@ -401,7 +387,7 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     try {
       exit.get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      LibC.kill(launcherPid, 9); // not reaped yet, so the pid is still the launcher's
+      LibC.kill(monitorPid, 9); // its status pipe is still open, so the pid is still the monitor's
       exit.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -1,6 +1,7 @@
 package dev.isola.linux;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.isola.Container;
 import dev.isola.ContainerSpec;
@@ -51,8 +52,10 @@ class LauncherTest {
       c.close();
     }
 
-    // a tampered copy is replaced, not run
-    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwx------"));
+    // the running launch server keeps the copy busy: it cannot be written to
+    assertThatThrownBy(() -> Files.write(file, new byte[] {1, 2, 3})).isInstanceOf(IOException.class);
+    // a copy replaced by something else is replaced again, not run
+    Files.delete(file);
     Files.write(file, new byte[] {1, 2, 3});
     assertThat(Launcher.load(false).path()).isEqualTo(file.toString());
     assertThat(Files.size(file)).isGreaterThan(3);

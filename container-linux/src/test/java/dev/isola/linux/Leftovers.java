@@ -52,15 +52,39 @@ final class Leftovers {
     }
   }
 
+  /**
+   * The JVM's child processes and the launch server's (the monitors it forked): Isola's own
+   * processes, apart from the one server the JVM keeps for its whole life.
+   */
   static List<Long> children() {
-    long self = ProcessHandle.current().pid();
+    List<Long> result = new ArrayList<>();
+    for (long child : childrenOf(ProcessHandle.current().pid())) {
+      if (comm(child).equals("isola-server")) {
+        result.addAll(childrenOf(child));
+      } else {
+        result.add(child);
+      }
+    }
+    result.sort(null);
+    return result;
+  }
+
+  private static String comm(long pid) {
+    try {
+      return Files.readString(Path.of("/proc/" + pid + "/comm")).trim();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static List<Long> childrenOf(long parent) {
     List<Long> result = new ArrayList<>();
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
       procs.filter(p -> p.getFileName().toString().matches("\\d+")).forEach(p -> {
         try {
           String stat = Files.readString(p.resolve("stat"));
           String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-          if (Long.parseLong(f[1]) == self) {
+          if (Long.parseLong(f[1]) == parent && !f[0].equals("Z")) {
             result.add(Long.parseLong(p.getFileName().toString()));
           }
         } catch (IOException | RuntimeException e) {
@@ -70,7 +94,6 @@ final class Leftovers {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    result.sort(null);
     return result;
   }
 
