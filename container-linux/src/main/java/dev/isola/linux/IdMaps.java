@@ -54,11 +54,13 @@ final class IdMaps {
   }
 
   private static IdMaps rootDefault(Host host) {
-    long uidBase = host.subordinate("subuid").map(r -> r.start).orElse(IdMapping.DEFAULT_HOST_BASE);
-    long uidCount = host.subordinate("subuid").map(r -> Math.min(r.count, 65536)).orElse(65536L);
-    long gidBase = host.subordinate("subgid").map(r -> r.start).orElse(IdMapping.DEFAULT_HOST_BASE);
-    long gidCount = host.subordinate("subgid").map(r -> Math.min(r.count, 65536)).orElse(65536L);
-    return new IdMaps(List.of(IdMapping.Range.of(0, uidBase, uidCount)), List.of(IdMapping.Range.of(0, gidBase, gidCount)), false, false);
+    return new IdMaps(List.of(rootRange(host, "subuid")), List.of(rootRange(host, "subgid")), false, false);
+  }
+
+  /** Root's subordinate range (at most 65536 ids), else the documented default. */
+  private static IdMapping.Range rootRange(Host host, String file) {
+    return host.subordinate(file).map(r -> IdMapping.Range.of(0, r.start, Math.min(r.count, 65536)))
+        .orElse(IdMapping.Range.of(0, IdMapping.DEFAULT_HOST_BASE, 65536));
   }
 
   private static IdMaps subordinate(Host host) {
