@@ -909,17 +909,19 @@ static void __attribute__((noreturn)) monitor(int sigchld_fd) {
                                        (ssize_t)sizeof command_status) {
           status = command_status;
         }
-        /* the init reaps every process, so this counts them all */
+        end_adopted();
+        /* the usage (the init reaps every process, so this counts them all) and the end, in one
+           write: the JVM wakes once */
         int64_t usage[3] = {(int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec,
                             (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec, ru.ru_maxrss};
-        char buf[16 + sizeof usage];
+        char buf[16 + sizeof usage + 16];
         int32_t head[4] = {MSG_USAGE, 0, 0, (int32_t)sizeof usage};
+        int32_t end[4] = {MSG_EXITED, 0, 0, status};
         memcpy(buf, head, sizeof head);
         memcpy(buf + sizeof head, usage, sizeof usage);
+        memcpy(buf + sizeof head + sizeof usage, end, sizeof end);
         while (write(FD_STATUS, buf, sizeof buf) < 0 && errno == EINTR) {
         }
-        end_adopted();
-        send_msg(MSG_EXITED, 0, 0, status);
         _exit(0);
       }
     }

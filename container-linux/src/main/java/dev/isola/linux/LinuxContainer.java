@@ -54,6 +54,7 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   private final InputStream stdout;
   private final InputStream stderr;
   private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+  private final CompletableFuture<Void> monitorGone = new CompletableFuture<>();
   private final Memory readBuffer = new Memory(4096);
   private final StatusReader reader = new StatusReader();
   private final List<CapturedOutput> captured = new ArrayList<>();
@@ -227,10 +228,10 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    if (reader.eof) {
-      supervisor.unwatch(statusFd);
-      status.close();
-      control.close();
+    // the container's end is the exit report (every process of the container is gone by then:
+    // the monitor sends it after its child, and the orphans it adopted, are reaped), or a monitor
+    // that died; the monitor's own end is the end of the status pipe, which close() waits for
+    if (!exit.isDone() && (exitWaitStatus >= 0 || reader.eof)) {
       // every writer is gone: what the pipes still hold is the last of the output
       captured.forEach(CapturedOutput::onReadable);
       // no report means the monitor itself was killed, and with it the container (parent-death signal)
@@ -238,11 +239,18 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
       cgroup.ifPresent(Cgroup::remove);
       exit.complete(result);
     }
+    if (reader.eof) {
+      supervisor.unwatch(statusFd);
+      status.close();
+      control.close();
+      monitorGone.complete(null);
+    }
   }
 
   @Override
   public void onFailure(Throwable failure) {
     exit.completeExceptionally(failure);
+    monitorGone.complete(null);
   }
 
   /** The verdict: how the process ended, why, and what the container used. */
@@ -385,10 +393,10 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     }
     control.close(); // the launcher reads end of file and kills the container
     try {
-      exit.get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      monitorGone.get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       LibC.kill(monitorPid, 9); // its status pipe is still open, so the pid is still the monitor's
-      exit.join();
+      monitorGone.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {
