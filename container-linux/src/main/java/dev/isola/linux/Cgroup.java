@@ -296,7 +296,7 @@ final class Cgroup {
   /** SIGKILLs every process in the cgroup. */
   void killAll() {
     if (has(Controller.UNIFIED) && Files.exists(dirs.get(Controller.UNIFIED).resolve("cgroup.kill"))) {
-      set(Controller.UNIFIED, "cgroup.kill", 1);
+      killProcs(dirs.get(Controller.UNIFIED));
       return;
     }
     // before Linux 5.14, or a v1 host: freeze, kill each, thaw, so that nothing forks meanwhile
@@ -304,13 +304,7 @@ final class Cgroup {
     if (freezable) {
       freeze(true);
     }
-    for (Path procs : procsFiles()) {
-      for (String pid : read(procs).split("\n")) {
-        if (!pid.isBlank()) {
-          LibC.kill(Integer.parseInt(pid.trim()), 9);
-        }
-      }
-    }
+    dirs.values().stream().distinct().forEach(Cgroup::killProcs);
     if (freezable) {
       freeze(false);
     }
@@ -345,6 +339,7 @@ final class Cgroup {
     }
   }
 
+  /** SIGKILLs what is in one directory: by cgroup.kill where the kernel has it, else pid by pid. */
   private static void killProcs(Path dir) {
     Path kill = dir.resolve("cgroup.kill");
     try {
