@@ -79,6 +79,11 @@ final class LibC {
 
   static native int kill(int pid, int sig);
 
+  /** syscall(2) with two int arguments, for calls glibc 2.36 has no wrapper for (pidfd_open). */
+  static native long syscall(long number, int a, int b);
+
+  static native int poll(Pointer fds, long count, int timeoutMillis);
+
   static native int waitpid(int pid, int[] status, int options);
 
   static native int epoll_create1(int flags);

@@ -40,12 +40,15 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   private static final int LIMIT_WALL = 1;
   private static final int LIMIT_CPU = 2;
   private static final int F_SETFL = 4;
+  private static final long PIDFD_OPEN = 434; // the same number on every architecture
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
   private final Supervisor supervisor;
   private final ContainerSpec spec;
   private final Optional<Cgroup> cgroup;
   private int monitorPid;
+  /** A pidfd of the monitor: it becomes readable when the monitor has exited. */
+  private int monitorPidfd = -1;
   private final Fd status;
   private final int statusFd;
   private final Fd control;
@@ -152,6 +155,7 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
         text.append(reader.text);
       } else if (msg[0] == MSG_STARTED) {
         monitorPid = msg[2];
+        monitorPidfd = (int) LibC.syscall(PIDFD_OPEN, monitorPid, 0); // -1 before Linux 5.3: then not waited for
         containerPid = msg[3];
         LibC.fcntl(statusFd, F_SETFL, LibC.O_NONBLOCK);
         supervisor.watch(statusFd, this);
@@ -243,13 +247,35 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
       supervisor.unwatch(statusFd);
       status.close();
       control.close();
+      awaitMonitorExit();
       monitorGone.complete(null);
     }
+  }
+
+  /**
+   * The status pipe closes while the monitor is still on its way out; close() promises it gone,
+   * so wait (briefly: it is exiting) for its pidfd to say so.
+   */
+  private void awaitMonitorExit() {
+    if (monitorPidfd < 0) {
+      return;
+    }
+    Memory pollfd = new Memory(8); // struct pollfd {int fd; short events; short revents}
+    pollfd.setInt(0, monitorPidfd);
+    pollfd.setShort(4, (short) LibC.EPOLLIN); // POLLIN has the same value
+    pollfd.setShort(6, (short) 0);
+    LibC.poll(pollfd, 1, (int) CLOSE_TIMEOUT.toMillis());
+    LibC.close(monitorPidfd);
+    monitorPidfd = -1;
   }
 
   @Override
   public void onFailure(Throwable failure) {
     exit.completeExceptionally(failure);
+    if (monitorPidfd >= 0) {
+      LibC.close(monitorPidfd);
+      monitorPidfd = -1;
+    }
     monitorGone.complete(null);
   }
 
