@@ -154,6 +154,10 @@ public final class Container implements AutoCloseable {
     return "Container{pid=" + pid() + ", " + (isAlive() ? "running" : "ended") + ", " + spec.command() + "}";
   }
 
+  static ContainerRuntimeProvider runtime() {
+    return Runtime.PROVIDER;
+  }
+
   /** The runtime, found once. */
   private static final class Runtime {
     static final ContainerRuntimeProvider PROVIDER = find();
@@ -190,6 +194,11 @@ public final class Container implements AutoCloseable {
     @Override
     public RunningContainer start(ContainerSpec spec) {
       throw new UnsupportedFeatureException("starting a container", reason);
+    }
+
+    @Override
+    public IdMapping resolve(IdMapping mapping) {
+      throw new UnsupportedFeatureException("resolving an id mapping", reason);
     }
   }
 }

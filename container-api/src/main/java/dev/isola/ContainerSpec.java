@@ -30,6 +30,8 @@ public final class ContainerSpec {
   private static final Set<String> RESERVED_TARGETS = Set.of("/proc", "/dev");
 
   private final @Nullable Path rootfs;
+  private final @Nullable Overlay overlay;
+  private final @Nullable Image image;
   private final boolean readOnlyRootfs;
   private final List<String> command;
   private final Map<String, String> env;
@@ -45,13 +47,23 @@ public final class ContainerSpec {
   private final SeccompPolicy seccomp;
   private final Set<Capability> capabilities;
   private final Limits limits;
+  private final long uid;
+  private final long gid;
+  private final List<FileCopy> files;
 
   private ContainerSpec(Builder b) {
     this.rootfs = b.rootfs;
-    this.readOnlyRootfs = b.readOnlyRootfs;
-    this.command = List.copyOf(b.command);
-    this.env = Collections.unmodifiableMap(new LinkedHashMap<>(b.env));
-    this.workingDirectory = b.workingDirectory;
+    this.image = b.image;
+    this.overlay = b.image == null ? b.overlay
+        : b.imageUpper == null ? Overlay.ephemeral(b.image.layers()) : Overlay.persistent(b.image.layers(), b.imageUpper);
+    this.readOnlyRootfs = b.readOnlyRootfs != null ? b.readOnlyRootfs : overlay == null;
+    this.command = List.copyOf(b.command.isEmpty() && b.image != null ? b.image.command() : b.command);
+    this.env = Collections.unmodifiableMap(b.mergedEnv());
+    this.workingDirectory = b.workingDirectory != null ? b.workingDirectory
+        : b.image != null ? b.image.workingDirectory().orElse("/") : "/";
+    this.uid = b.uid >= 0 ? b.uid : b.image != null ? b.image.uid() : 0;
+    this.gid = b.gid >= 0 ? b.gid : b.image != null ? b.image.gid() : 0;
+    this.files = List.copyOf(b.files);
     this.hostname = b.hostname;
     this.mounts = List.copyOf(b.mounts);
     this.namespaces = Collections.unmodifiableSet(EnumSet.copyOf(b.namespaces));
@@ -67,17 +79,45 @@ public final class ContainerSpec {
   }
 
   /**
-   * The host directory that becomes the container's root; empty means a read-only view of the
-   * host's {@code /usr}, {@code /bin}, {@code /sbin}, {@code /lib*} and a few files of {@code
-   * /etc} on a fresh tmpfs.
+   * The host directory that becomes the container's root. When neither it nor an {@link
+   * #overlay()} is set, the root is a read-only view of the host's {@code /usr}, {@code /bin},
+   * {@code /sbin}, {@code /lib*} and a few files of {@code /etc} on a fresh tmpfs.
    */
   public Optional<Path> rootfs() {
     return Optional.ofNullable(rootfs);
   }
 
-  /** Whether the root is mounted read-only (the default). */
+  /** The overlay that becomes the container's root, also when it comes from an {@link #image()}. */
+  public Optional<Overlay> overlay() {
+    return Optional.ofNullable(overlay);
+  }
+
+  /** The image the container runs, whose layers make its {@link #overlay()}. */
+  public Optional<Image> image() {
+    return Optional.ofNullable(image);
+  }
+
+  /**
+   * Whether the root is mounted read-only: by default a rootfs directory or the host view is, and
+   * an overlay is not (its writes go to the upper layer).
+   */
   public boolean readOnlyRootfs() {
     return readOnlyRootfs;
+  }
+
+  /** The user id the command runs as inside the container; 0 (root) unless set or given by the image. */
+  public long uid() {
+    return uid;
+  }
+
+  /** The group id the command runs as inside the container. */
+  public long gid() {
+    return gid;
+  }
+
+  /** Files and directories copied into the root before the command starts, in this order. */
+  public List<FileCopy> files() {
+    return files;
   }
 
   /** The program and its arguments; the program is looked up in the container's {@code PATH}. */
@@ -151,6 +191,12 @@ public final class ContainerSpec {
     return limits;
   }
 
+  static void checkId(String what, long id) {
+    if (id < 0 || id > 0xFFFF_FFFEL) {
+      throw new IllegalArgumentException(what + " must be within 0..4294967294: " + id);
+    }
+  }
+
   public Builder toBuilder() {
     return new Builder(this);
   }
@@ -161,7 +207,9 @@ public final class ContainerSpec {
       return false;
     }
     ContainerSpec s = (ContainerSpec) o;
-    return Objects.equals(rootfs, s.rootfs) && readOnlyRootfs == s.readOnlyRootfs
+    return Objects.equals(rootfs, s.rootfs) && Objects.equals(overlay, s.overlay)
+        && Objects.equals(image, s.image) && readOnlyRootfs == s.readOnlyRootfs
+        && uid == s.uid && gid == s.gid && files.equals(s.files)
         && command.equals(s.command) && env.equals(s.env)
         && workingDirectory.equals(s.workingDirectory) && Objects.equals(hostname, s.hostname)
         && mounts.equals(s.mounts) && namespaces.equals(s.namespaces)
@@ -172,14 +220,17 @@ public final class ContainerSpec {
 
   @Override
   public int hashCode() {
-    return Objects.hash(rootfs, readOnlyRootfs, command, env, workingDirectory, hostname, mounts,
+    return Objects.hash(rootfs, overlay, image, uid, gid, files, readOnlyRootfs, command, env, workingDirectory, hostname, mounts,
         namespaces, idMapping, stdin, stdout, stderr, init, seccomp, capabilities, limits);
   }
 
   @Override
   public String toString() {
     return "ContainerSpec{command=" + command
-        + ", rootfs=" + (rootfs == null ? "<host view>" : rootfs) + (readOnlyRootfs ? " (read-only)" : " (writable)")
+        + ", rootfs=" + (image != null ? image : overlay != null ? overlay : rootfs == null ? "<host view>" : rootfs)
+        + (readOnlyRootfs ? " (read-only)" : " (writable)")
+        + ", user=" + uid + ":" + gid
+        + (files.isEmpty() ? "" : ", files=" + files)
         + ", workingDirectory=" + workingDirectory
         + ", hostname=" + hostname().orElse("<host>")
         + ", env=" + env
@@ -196,10 +247,18 @@ public final class ContainerSpec {
   /** Builds a {@link ContainerSpec}. Not thread-safe. */
   public static final class Builder {
     private @Nullable Path rootfs;
-    private boolean readOnlyRootfs = true;
+    private @Nullable Overlay overlay;
+    private @Nullable Image image;
+    private @Nullable Path imageUpper;
+    private @Nullable Boolean readOnlyRootfs;
     private List<String> command = List.of();
     private final Map<String, String> env = new LinkedHashMap<>();
-    private String workingDirectory = "/";
+    /** Whether PATH is still the default, which an image's PATH replaces. */
+    private boolean defaultPath = true;
+    private @Nullable String workingDirectory;
+    private long uid = -1;
+    private long gid = -1;
+    private final List<FileCopy> files = new ArrayList<>();
     private @Nullable String hostname;
     private final List<Mount> mounts = new ArrayList<>();
     private final EnumSet<Namespace> namespaces = EnumSet.allOf(Namespace.class);
@@ -218,10 +277,17 @@ public final class ContainerSpec {
 
     private Builder(ContainerSpec spec) {
       rootfs = spec.rootfs;
+      overlay = spec.image == null ? spec.overlay : null;
+      image = spec.image;
+      imageUpper = spec.image == null ? null : spec.overlay.upper().orElse(null);
       readOnlyRootfs = spec.readOnlyRootfs;
       command = spec.command;
       env.putAll(spec.env);
+      defaultPath = false;
       workingDirectory = spec.workingDirectory;
+      uid = spec.uid;
+      gid = spec.gid;
+      files.addAll(spec.files);
       hostname = spec.hostname;
       mounts.addAll(spec.mounts);
       namespaces.clear();
@@ -236,17 +302,75 @@ public final class ContainerSpec {
       limits = spec.limits;
     }
 
-    /** The host directory that becomes the container's root; must be an absolute path. */
+    /**
+     * The host directory that becomes the container's root; must be an absolute path. Replaces an
+     * overlay or image set before.
+     */
     public Builder rootfs(Path rootfs) {
       Objects.requireNonNull(rootfs, "rootfs");
       if (!rootfs.isAbsolute()) {
         throw new IllegalArgumentException("rootfs must be an absolute path: " + rootfs);
       }
       this.rootfs = rootfs.normalize();
+      this.overlay = null;
+      this.image = null;
       return this;
     }
 
-    /** Whether the root is mounted read-only; {@code true} by default. */
+    /** An overlay of directories as the container's root; replaces a rootfs or image set before. */
+    public Builder overlay(Overlay overlay) {
+      this.overlay = Objects.requireNonNull(overlay, "overlay");
+      this.rootfs = null;
+      this.image = null;
+      return this;
+    }
+
+    /**
+     * Runs {@code image} on an ephemeral overlay of its layers, with its command, environment,
+     * working directory and user as defaults: what this builder sets explicitly wins (a {@link
+     * #command} replaces the image's entrypoint and cmd alike; {@link #env} entries are added to
+     * the image's). Replaces a rootfs or overlay set before.
+     */
+    public Builder image(Image image) {
+      this.image = Objects.requireNonNull(image, "image");
+      this.imageUpper = null;
+      this.rootfs = null;
+      this.overlay = null;
+      return this;
+    }
+
+    /** Like {@link #image(Image)}, but the container's writes persist in {@code upperDirectory}. */
+    public Builder image(Image image, Path upperDirectory) {
+      Overlay.persistent(image.layers(), upperDirectory); // checks the directory now
+      image(image);
+      this.imageUpper = upperDirectory.normalize();
+      return this;
+    }
+
+    /**
+     * The user and group the command runs as inside the container (both must be mapped by the
+     * {@link #idMapping}); root (0, 0) unless set or given by the image. The command keeps no
+     * supplementary groups.
+     */
+    public Builder user(long uid, long gid) {
+      checkId("uid", uid);
+      checkId("gid", gid);
+      this.uid = uid;
+      this.gid = gid;
+      return this;
+    }
+
+    /**
+     * Copies a file or directory into the root before the command starts. Needs a rootfs, an
+     * overlay or an image: the copies form a layer above them, so a rootfs directory is never
+     * written.
+     */
+    public Builder copy(FileCopy copy) {
+      files.add(Objects.requireNonNull(copy, "copy"));
+      return this;
+    }
+
+    /** Whether the root is mounted read-only; see {@link ContainerSpec#readOnlyRootfs()}. */
     public Builder readOnlyRootfs(boolean readOnly) {
       this.readOnlyRootfs = readOnly;
       return this;
@@ -279,16 +403,39 @@ public final class ContainerSpec {
         throw new IllegalArgumentException("value of environment variable " + name + " contains a NUL character");
       }
       env.put(name, value);
+      if (name.equals("PATH")) {
+        defaultPath = false;
+      }
       return this;
     }
 
     /** Removes an environment variable, {@code PATH} included. */
     public Builder removeEnv(String name) {
       env.remove(Objects.requireNonNull(name, "name"));
+      if (name.equals("PATH")) {
+        defaultPath = false;
+      }
       return this;
     }
 
-    /** The absolute directory inside the container where the command starts; {@code /} by default. */
+    /** The image's environment under the one set here; the default PATH yields to the image's. */
+    private Map<String, String> mergedEnv() {
+      if (image == null) {
+        return new LinkedHashMap<>(env);
+      }
+      Map<String, String> merged = new LinkedHashMap<>(image.env());
+      env.forEach((name, value) -> {
+        if (!(defaultPath && name.equals("PATH") && merged.containsKey("PATH"))) {
+          merged.put(name, value);
+        }
+      });
+      return merged;
+    }
+
+    /**
+     * The absolute directory inside the container where the command starts; the image's, or
+     * {@code /}, by default.
+     */
     public Builder workingDirectory(String pathInside) {
       this.workingDirectory = ContainerPaths.requireAbsolute("working directory", pathInside);
       return this;
@@ -391,11 +538,17 @@ public final class ContainerSpec {
 
     /** Checks the whole spec and returns it. */
     public ContainerSpec build() {
-      if (command.isEmpty()) {
+      if (command.isEmpty() && image != null && image.command().isEmpty()) {
+        throw new IllegalArgumentException("image " + image.id() + " has no entrypoint or cmd; set a command");
+      }
+      if (command.isEmpty() && image == null) {
         throw new IllegalArgumentException("command must name a program; it is empty");
       }
-      if (command.get(0).isEmpty()) {
+      if (!command.isEmpty() && command.get(0).isEmpty()) {
         throw new IllegalArgumentException("command must name a program; its first argument is \"\": " + command);
+      }
+      if (!files.isEmpty() && rootfs == null && overlay == null && image == null) {
+        throw new IllegalArgumentException("copying files in needs a rootfs, an overlay or an image: the host view's root has nowhere to put " + files.get(0).target());
       }
       if (hostname != null && !namespaces.contains(Namespace.UTS)) {
         throw new IllegalArgumentException("hostname \"" + hostname + "\" needs a new UTS namespace, but UTS is shared with the host");

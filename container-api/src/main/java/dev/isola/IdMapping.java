@@ -150,6 +150,34 @@ public final class IdMapping {
     return a < b + countB && b < a + countA;
   }
 
+  /**
+   * The explicit ranges this mapping stands for on this host, for this caller: what the runtime
+   * writes to {@code uid_map} and {@code gid_map}.
+   *
+   * @throws UnsupportedFeatureException if the mapping is not possible here (see each kind)
+   */
+  public IdMapping resolved() {
+    if (kind == Kind.EXPLICIT) {
+      return this;
+    }
+    return Container.runtime().resolve(this);
+  }
+
+  /**
+   * Whether every range of {@code other} is mapped the same way by this mapping: files owned for
+   * {@code other} keep their owners in a container with this one. Both must be {@linkplain
+   * #resolved() resolved}.
+   */
+  public boolean covers(IdMapping other) {
+    return covers(uids, other.uids) && covers(gids, other.gids);
+  }
+
+  private static boolean covers(List<Range> mine, List<Range> theirs) {
+    return theirs.stream().allMatch(t -> mine.stream().anyMatch(m ->
+        t.containerId >= m.containerId && t.containerId + t.count <= m.containerId + m.count
+            && t.hostId - t.containerId == m.hostId - m.containerId));
+  }
+
   public Kind kind() {
     return kind;
   }

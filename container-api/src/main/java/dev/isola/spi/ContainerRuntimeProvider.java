@@ -1,6 +1,7 @@
 package dev.isola.spi;
 
 import dev.isola.ContainerSpec;
+import dev.isola.IdMapping;
 import java.util.Optional;
 
 /**
@@ -17,4 +18,7 @@ public interface ContainerRuntimeProvider {
    * left nothing behind.
    */
   RunningContainer start(ContainerSpec spec);
+
+  /** The explicit ranges {@code mapping} stands for on this host; see {@link IdMapping#resolved()}. */
+  IdMapping resolve(IdMapping mapping);
 }

@@ -2,6 +2,7 @@ package dev.isola.linux;
 
 import com.sun.jna.Platform;
 import dev.isola.ContainerSpec;
+import dev.isola.IdMapping;
 import dev.isola.spi.ContainerRuntimeProvider;
 import dev.isola.spi.RunningContainer;
 import java.util.Optional;
@@ -53,5 +54,11 @@ public final class LinuxRuntimeProvider implements ContainerRuntimeProvider {
       cgroup.ifPresent(Cgroup::remove);
       throw e;
     }
+  }
+
+  @Override
+  public IdMapping resolve(IdMapping mapping) {
+    IdMaps maps = IdMaps.resolve(mapping, Host.current());
+    return IdMapping.of(maps.uids, maps.gids);
   }
 }

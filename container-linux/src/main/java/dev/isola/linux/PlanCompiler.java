@@ -97,6 +97,9 @@ final class PlanCompiler {
       throw new UnsupportedFeatureException("sharing the host's user namespace",
           "an ordinary user (uid " + host.euid + ") can create the other namespaces only inside a new user namespace");
     }
+    if (spec.overlay().isPresent() || !spec.files().isEmpty() || spec.uid() != 0 || spec.gid() != 0) {
+      throw new UnsupportedFeatureException("overlay roots, copied files and non-root users", "this runtime does not build them yet");
+    }
     checkHostPaths(spec);
     if (spec.namespaces().contains(Namespace.USER)) {
       IdMaps.resolve(spec.idMapping(), host);
