@@ -91,6 +91,8 @@ enum op {
   OP_UNSHARE = 31,    /* ints: unshare flags */
   OP_RLIMIT = 32,     /* ints: resource, soft, hard */
   OP_WRITE = 33,      /* strs: path (inside the root), content */
+  OP_OPEN_PATH = 34,  /* ints: descriptor number; strs: a host directory, opened as O_PATH */
+  OP_CLOSE = 35,      /* ints: descriptors the container must not keep (OPEN_PATH's, once used) */
 };
 
 enum msg { MSG_STARTED = 1, MSG_FAILED = 2, MSG_EXITED = 3, MSG_TEXT = 4, MSG_LIMIT = 5, MSG_USAGE = 6 };
@@ -549,13 +551,40 @@ static int do_read_only(struct step *s) {
  * reader (ESC-04).
  */
 static int do_set_ids(struct step *s) {
+  /* A command's own user (ints[3]) keeps the permitted set through setuid, so that DROP_CAPS
+     after it can still trim the bounding set and keep what the spec asks for. */
+  int keep = s->nints > 3 && s->ints[3];
+  if (keep && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) return -1;
   if (s->ints[2] && setgroups(0, NULL) < 0) return -1;
   if (setresgid((gid_t)s->ints[1], (gid_t)s->ints[1], (gid_t)s->ints[1]) < 0) return -1;
   if (setresuid((uid_t)s->ints[0], (uid_t)s->ints[0], (uid_t)s->ints[0]) < 0) return -1;
+  if (keep) {
+    struct __user_cap_header_struct head = {_LINUX_CAPABILITY_VERSION_3, 0};
+    struct __user_cap_data_struct data[2];
+    if (syscall(SYS_capget, &head, data) < 0) return -1;
+    for (int i = 0; i < 2; i++) data[i].effective = data[i].permitted;
+    if (syscall(SYS_capset, &head, data) < 0) return -1;
+  }
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) return -1;
   struct pollfd launcher = {exec_pipe[1], 0, 0};
   if (poll(&launcher, 1, 0) == 1 && (launcher.revents & POLLERR)) _exit(127);
   return 0;
+}
+
+/*
+ * A directory the container's root is made of (an overlay layer), opened while the clone's
+ * file system uid is still the caller's: as root in its user namespace, but nobody on the host,
+ * it may not look up the path (a layer store under a 0700 home). Overlayfs then takes it through
+ * /proc/self/fd, which needs no lookup of the path.
+ */
+static int do_open_path(struct step *s) {
+  int fd = open(s->strs[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int r = dup3(fd, (int)s->ints[0], O_CLOEXEC);
+  int e = errno;
+  close(fd);
+  errno = e;
+  return r < 0 ? -1 : 0;
 }
 
 static int do_close_fds(void) {
@@ -711,6 +740,10 @@ static void __attribute__((noreturn)) run_child(uint32_t first) {
       case OP_READ_ONLY: r = do_read_only(s); break;
       case OP_UNSHARE: r = unshare((int)s->ints[0]); break;
       case OP_WRITE: r = do_write(s); break;
+      case OP_OPEN_PATH: r = do_open_path(s); break;
+      case OP_CLOSE:
+        for (uint32_t k = 0; k < s->nints && r == 0; k++) r = close((int)s->ints[k]);
+        break;
       case OP_RLIMIT: {
         struct rlimit rl = {(rlim_t)s->ints[1], (rlim_t)s->ints[2]};
         r = setrlimit((int)s->ints[0], &rl);

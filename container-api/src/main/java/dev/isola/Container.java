@@ -4,6 +4,7 @@ import dev.isola.spi.ContainerRuntimeProvider;
 import dev.isola.spi.RunningContainer;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -141,6 +142,34 @@ public final class Container implements AutoCloseable {
   /** Thaws what {@link #pause()} froze. */
   public void resume() {
     running.resume();
+  }
+
+  /**
+   * Copies a host file or directory, or bytes, into the running container, owned by its root.
+   * The target's parent directories are resolved inside the container's root (its symbolic links
+   * cannot lead out of it) and created when missing; an existing file at the target is replaced,
+   * a symbolic link there is refused.
+   *
+   * @throws ContainerException if the container has ended or the copy fails (the message names
+   *     the path)
+   */
+  public void copyIn(FileCopy copy) {
+    running.copyIn(Objects.requireNonNull(copy, "copy"));
+  }
+
+  /**
+   * Copies {@code source}, a file or directory of the container's root file system, to {@code
+   * hostTarget}, which must not exist yet. Works while the container runs and after it ended,
+   * until {@link #close()}: from a rootfs directory, or from an overlay's upper layer over its
+   * lower ones. Symbolic links are copied as links, never followed; files keep their permission
+   * bits but not setuid or setgid, and belong to the caller. Other mounts (tmpfs, binds) are not
+   * part of the root.
+   *
+   * @throws UnsupportedFeatureException if the root is the host view, which keeps nothing
+   * @throws ContainerException if the source is missing or the copy fails (the message names it)
+   */
+  public void copyOut(String source, Path hostTarget) {
+    running.copyOut(ContainerPaths.requireAbsolute("copy source", source), Objects.requireNonNull(hostTarget, "hostTarget"));
   }
 
   /** Kills whatever still runs in the container, waits for its end, and releases everything. */

@@ -2,9 +2,11 @@ package dev.isola.spi;
 
 import dev.isola.ContainerStats;
 import dev.isola.ExitStatus;
+import dev.isola.FileCopy;
 import dev.isola.Signal;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 
 /** A runtime's handle on one started container; {@link dev.isola.Container} wraps it. */
@@ -34,6 +36,12 @@ public interface RunningContainer {
 
   /** Thaws what {@link #pause()} froze. */
   void resume();
+
+  /** Copies into the running container's root; see {@link dev.isola.Container#copyIn(FileCopy)}. */
+  void copyIn(FileCopy copy);
+
+  /** Copies out of the container's root; see {@link dev.isola.Container#copyOut(String, Path)}. */
+  void copyOut(String source, Path hostTarget);
 
   /** Kills whatever still runs, waits for the end, and releases everything. Idempotent. */
   void close();

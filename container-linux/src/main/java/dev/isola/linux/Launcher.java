@@ -219,18 +219,9 @@ final class Launcher {
    */
   private static Path privateCopy(byte[] binary) {
     String hash = sha256(binary);
-    Path dir = Path.of(System.getProperty("java.io.tmpdir"), "isola-" + LibC.geteuid());
+    Path dir = PrivateDir.in(Path.of(System.getProperty("java.io.tmpdir")), "the launcher's file copy");
     Path file = dir.resolve("launcher-" + hash);
     try {
-      if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-        Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-      }
-      int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-      String perms = PosixFilePermissions.toString(Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS));
-      if (owner != LibC.geteuid() || !perms.endsWith("------")) {
-        throw new UnsupportedFeatureException("the launcher's file copy",
-            dir + " is not a private directory of uid " + LibC.geteuid() + " (owner " + owner + ", " + perms + ")");
-      }
       if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && Arrays.equals(hashBytes(Files.readAllBytes(file)), hashBytes(binary))) {
         return file;
       }

@@ -18,7 +18,11 @@ final class LibC {
   static final int O_TRUNC = 01000;
   static final int O_APPEND = 02000;
   static final int O_NONBLOCK = 04000;
+  static final int O_DIRECTORY = 0200000;
+  static final int O_NOFOLLOW = 0400000;
   static final int O_CLOEXEC = 02000000;
+  static final int O_PATH = 010000000;
+  static final int AT_SYMLINK_NOFOLLOW = 0x100;
 
   static final int F_DUPFD_CLOEXEC = 1030;
   static final int F_ADD_SEALS = 1033;
@@ -82,6 +86,23 @@ final class LibC {
   /** syscall(2) with two int arguments, for calls glibc 2.36 has no wrapper for (pidfd_open). */
   static native long syscall(long number, int a, int b);
 
+  /** syscall(2) for openat2, which glibc 2.36 has no wrapper for. */
+  static native long syscall(long number, int dirfd, String path, Pointer how, long size);
+
+  static native int openat(int dirfd, String path, int flags, int mode);
+
+  static native int mkdirat(int dirfd, String path, int mode);
+
+  static native int symlinkat(String target, int dirfd, String path);
+
+  static native int unlinkat(int dirfd, String path, int flags);
+
+  static native int fchownat(int dirfd, String path, int uid, int gid, int flags);
+
+  static native int fchown(int fd, int uid, int gid);
+
+  static native int fchmod(int fd, int mode);
+
   static native int poll(Pointer fds, long count, int timeoutMillis);
 
   static native int waitpid(int pid, int[] status, int options);
@@ -91,6 +112,11 @@ final class LibC {
   static native int epoll_ctl(int epfd, int op, int fd, Pointer event);
 
   static native int epoll_wait(int epfd, Pointer events, int maxEvents, int timeoutMillis);
+
+  /** Changes the file system uid of the calling thread only (the kernel's setfsuid is per thread). */
+  static native int setfsuid(int uid);
+
+  static native int setfsgid(int gid);
 
   static native int geteuid();
 

@@ -46,6 +46,10 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   private final Supervisor supervisor;
   private final ContainerSpec spec;
   private final Optional<Cgroup> cgroup;
+  private final Optional<RootLayers> layers;
+  /** The host uid and gid of the container's root, who owns what is copied in. */
+  private final long[] rootIds;
+  private volatile boolean closed;
   private int monitorPid;
   /** A pidfd of the monitor: it becomes readable when the monitor has exited. */
   private int monitorPidfd = -1;
@@ -74,11 +78,13 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   private int limitHit;
   private long[] usage;
 
-  private LinuxContainer(Supervisor supervisor, ContainerSpec spec, Optional<Cgroup> cgroup, int statusFd,
-      int controlFd, long startNanos, OutputStream stdin, InputStream stdout, InputStream stderr) {
+  private LinuxContainer(Supervisor supervisor, ContainerSpec spec, Optional<Cgroup> cgroup, Optional<RootLayers> layers,
+      int statusFd, int controlFd, long startNanos, OutputStream stdin, InputStream stdout, InputStream stderr) {
     this.supervisor = supervisor;
     this.spec = spec;
     this.cgroup = cgroup;
+    this.layers = layers;
+    this.rootIds = LinuxRuntimeProvider.rootIds(spec, Host.current());
     this.statusFd = statusFd;
     this.status = new Fd(statusFd);
     this.control = new Fd(controlFd);
@@ -89,8 +95,8 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   }
 
   /** Starts the container; returns once its command runs, or throws having left nothing behind. */
-  static LinuxContainer start(ContainerSpec spec, LaunchPlan plan, Optional<Cgroup> cgroup, Launcher launcher,
-      Supervisor supervisor) {
+  static LinuxContainer start(ContainerSpec spec, LaunchPlan plan, Optional<Cgroup> cgroup, Optional<RootLayers> layers,
+      Launcher launcher, Supervisor supervisor) {
     List<Integer> childSide = new ArrayList<>();
     List<Integer> ours = new ArrayList<>();
     try {
@@ -110,7 +116,7 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
         budget[0] = new CapturedOutput.Budget(spec.limits().outputBytes().getAsLong(), () -> self[0].outputLimitReached());
       }
       List<CapturedOutput> captures = new ArrayList<>();
-      LinuxContainer c = new LinuxContainer(supervisor, spec, cgroup, statusPipe[0], controlPipe[1], startNanos,
+      LinuxContainer c = new LinuxContainer(supervisor, spec, cgroup, layers, statusPipe[0], controlPipe[1], startNanos,
           in[1] >= 0 ? new FdOutputStream(new Fd(in[1])) : closedOutput(),
           output(out[1], capture, supervisor, budget[0], captures), output(err[1], capture, supervisor, budget[0], captures));
       self[0] = c;
@@ -413,6 +419,31 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   }
 
   @Override
+  public void copyIn(dev.isola.FileCopy copy) {
+    if (exit.isDone()) {
+      throw new ContainerException("cannot copy to " + copy.target() + ": the container has ended");
+    }
+    try (RunningRoot root = RunningRoot.of(containerPid, rootIds)) {
+      root.copyIn(copy);
+    }
+  }
+
+  @Override
+  public void copyOut(String source, java.nio.file.Path hostTarget) {
+    if (closed) {
+      throw new IllegalStateException("cannot copy " + source + " out: the container is closed, and its root layers are gone");
+    }
+    if (layers.isPresent() && layers.get().upperInContainer) {
+      throw new UnsupportedFeatureException("copying out of an ephemeral overlay that maps subordinate ids",
+          "for an ordinary user such a container writes to a tmpfs inside it, which the host cannot read; use Overlay.persistent");
+    }
+    RootView view = layers.map(RootLayers::view).orElseGet(() -> new RootView(List.of(spec.rootfs().orElseThrow(() ->
+        new UnsupportedFeatureException("copying out of a container whose root is the host view",
+            "that root is a tmpfs inside the container, which keeps nothing; give it a rootfs, an overlay or an image")))));
+    view.copyOut(source, hostTarget);
+  }
+
+  @Override
   public void close() {
     if (!exit.isDone()) {
       sentByCaller(Signals.number(Signal.KILL)); // what the launcher kills with
@@ -429,6 +460,10 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
       // the failure is the exit future's to report
     }
     closeStreams();
+    if (!closed) {
+      closed = true;
+      layers.ifPresent(RootLayers::remove);
+    }
   }
 
   private void closeStreams() {

@@ -24,6 +24,7 @@ public final class LinuxRuntimeProvider implements ContainerRuntimeProvider {
 
     private static CgroupHost sweep(CgroupHost host) {
       Cgroup.sweepStale(host);
+      RootLayers.sweepStale();
       return host;
     }
   }
@@ -47,13 +48,37 @@ public final class LinuxRuntimeProvider implements ContainerRuntimeProvider {
     PlanCompiler compiler = new PlanCompiler(host);
     compiler.check(spec); // bad input is named before anything is made on the host
     Optional<Cgroup> cgroup = Cgroup.create(Cgroups.HOST, spec.limits(), host.euid);
+    Optional<RootLayers> layers = Optional.empty();
     try {
-      LaunchPlan plan = compiler.compile(spec, cgroup);
-      return LinuxContainer.start(spec, plan, cgroup, Runtime.LAUNCHER, Runtime.SUPERVISOR);
+      if (RootLayers.needed(spec)) {
+        layers = Optional.of(RootLayers.prepare(spec, rootIds(spec, host), manyIdsRootless(spec, host)));
+      }
+      LaunchPlan plan = compiler.compile(spec, cgroup, layers);
+      return LinuxContainer.start(spec, plan, cgroup, layers, Runtime.LAUNCHER, Runtime.SUPERVISOR);
     } catch (RuntimeException e) {
+      layers.ifPresent(RootLayers::remove);
       cgroup.ifPresent(Cgroup::remove);
       throw e;
     }
+  }
+
+  /** The host uid and gid of the container's root: who owns what Isola makes for its root. */
+  static long[] rootIds(ContainerSpec spec, Host host) {
+    if (!spec.namespaces().contains(dev.isola.Namespace.USER)) {
+      return new long[] {host.euid, host.egid};
+    }
+    IdMaps maps = IdMaps.resolve(spec.idMapping(), host);
+    return new long[] {hostId(maps.uids), hostId(maps.gids)};
+  }
+
+  private static long hostId(java.util.List<IdMapping.Range> ranges) {
+    return ranges.stream().filter(r -> r.containerId() == 0).findFirst().orElseThrow().hostId();
+  }
+
+  /** An ordinary user whose container maps more ids than his own could not delete what they write. */
+  private static boolean manyIdsRootless(ContainerSpec spec, Host host) {
+    return !host.isRoot() && spec.namespaces().contains(dev.isola.Namespace.USER)
+        && IdMaps.resolve(spec.idMapping(), host).viaHelpers;
   }
 
   @Override

@@ -85,10 +85,13 @@ final class PlanCompiler {
     this.hostRoot = hostRoot;
   }
 
+  /** The descriptor of the first directory of an overlay root, opened by the clone. */
+  static final int FIRST_LAYER_FD = 16;
+
   /** Checks {@code spec} against the host, then compiles it for a container without a cgroup. */
   LaunchPlan compile(ContainerSpec spec) {
     check(spec);
-    return compile(spec, Optional.empty());
+    return compile(spec, Optional.empty(), Optional.empty());
   }
 
   /** Throws naming what in {@code spec} this host or user cannot do; creates nothing. */
@@ -97,21 +100,49 @@ final class PlanCompiler {
       throw new UnsupportedFeatureException("sharing the host's user namespace",
           "an ordinary user (uid " + host.euid + ") can create the other namespaces only inside a new user namespace");
     }
-    if (spec.overlay().isPresent() || !spec.files().isEmpty() || spec.uid() != 0 || spec.gid() != 0) {
-      throw new UnsupportedFeatureException("overlay roots, copied files and non-root users", "this runtime does not build them yet");
-    }
     checkHostPaths(spec);
     if (spec.namespaces().contains(Namespace.USER)) {
-      IdMaps.resolve(spec.idMapping(), host);
+      IdMaps maps = IdMaps.resolve(spec.idMapping(), host);
+      checkUser(spec, maps);
+      spec.image().ifPresent(image -> checkImageOwner(image, maps));
+    } else if (spec.image().isPresent() && !spec.image().get().idMapping().equals(dev.isola.IdMapping.hostRoot())) {
+      throw new UnsupportedFeatureException("an image in the host's user namespace", "the image's files are owned for "
+          + spec.image().get().idMapping() + ", which only a container with that id mapping sees as their owners");
     }
     SeccompCompiler.compile(spec.seccomp(), spec.capabilities());
   }
 
+  private static void checkUser(ContainerSpec spec, IdMaps maps) {
+    if (!mapped(maps.uids, spec.uid()) || !mapped(maps.gids, spec.gid())) {
+      throw new UnsupportedFeatureException("running as user " + spec.uid() + ":" + spec.gid(),
+          "the container's id mapping " + spec.idMapping() + " maps only uids " + maps.uids + " and gids " + maps.gids
+              + " (container id -> host id x count); map more ids, for example with IdMapping.subordinate()");
+    }
+  }
+
+  private static boolean mapped(List<dev.isola.IdMapping.Range> ranges, long id) {
+    return ranges.stream().anyMatch(r -> id >= r.containerId() && id < r.containerId() + r.count());
+  }
+
+  private void checkImageOwner(dev.isola.Image image, IdMaps maps) {
+    dev.isola.IdMapping container = dev.isola.IdMapping.of(maps.uids, maps.gids);
+    IdMaps owner = IdMaps.resolve(image.idMapping(), host);
+    if (!container.covers(dev.isola.IdMapping.of(owner.uids, owner.gids))) {
+      throw new UnsupportedFeatureException("running image " + image.id() + " with " + container,
+          "its files are owned for the id mapping " + owner.uids + " (uids) " + owner.gids
+              + " (gids), which this container's mapping does not contain: its files would belong to nobody;"
+              + " load the image into a store for this mapping");
+    }
+  }
+
   /**
    * The plan for a {@link #check checked} {@code spec}, whose container joins {@code cgroup}
-   * (already made and filled).
+   * (already made and filled) and whose overlay root is made of {@code layers}.
    */
-  LaunchPlan compile(ContainerSpec spec, Optional<Cgroup> cgroup) {
+  LaunchPlan compile(ContainerSpec spec, Optional<Cgroup> cgroup, Optional<RootLayers> layers) {
+    if (layers.isPresent() != RootLayers.needed(spec)) {
+      throw new IllegalStateException("the root layers of " + spec + " are " + layers);
+    }
     Set<Namespace> ns = spec.namespaces();
     LaunchPlan.Builder plan = new LaunchPlan.Builder();
     long flags = 0;
@@ -136,6 +167,13 @@ final class PlanCompiler {
         "watch the CPU time limit of " + d + " in " + usage.getKey())));
     // always: the child goes on only while the launcher lives, and after it wrote the id maps
     plan.add(Op.SYNC, "wait for the launcher");
+    // while the file system uid is still the caller's (see launcher.c, do_open_path)
+    layers.ifPresent(l -> {
+      List<Path> dirs = layerDirs(l);
+      for (int i = 0; i < dirs.size(); i++) {
+        plan.add(Op.OPEN_PATH, FIRST_LAYER_FD + i, "open the root's layer " + dirs.get(i), dirs.get(i).toString());
+      }
+    });
     if (maps != null) {
       // the clone still has the caller's host ids, which the maps may not contain
       plan.add(Op.SET_IDS, List.of(0L, 0L, maps.denySetgroups ? 0L : 1L), List.of(), "become root (uid 0, gid 0) in the user namespace");
@@ -144,8 +182,23 @@ final class PlanCompiler {
       plan.add(Op.UNSHARE, CLONE_FLAGS.get(Namespace.CGROUP), "create the cgroup namespace");
     }
     stage(plan);
-    root(plan, spec);
+    if (layers.isPresent()) {
+      overlayRoot(plan, layers.get(), spec.readOnlyRootfs());
+    } else {
+      root(plan, spec);
+    }
     plan.add(Op.SET_ROOT, "resolve paths inside the new root", NEW, OLD + "/proc");
+    if (layers.isPresent() && !spec.readOnlyRootfs()) {
+      // an image need not have them; made inside the root, so that no link in it leads out
+      for (String dir : List.of("/proc", "/dev", "/tmp")) {
+        plan.add(Op.MKDIR, 0755, "create " + dir, dir);
+      }
+      for (int i = 0; i < spec.mounts().size(); i++) {
+        if (outer(spec.mounts(), i) == null) {
+          mountPoint(plan, spec.mounts().get(i), "/", "");
+        }
+      }
+    }
     proc(plan, ns.contains(Namespace.PID));
     dev(plan);
     for (String path : MASKED) {
@@ -198,8 +251,14 @@ final class PlanCompiler {
     if (spec.init()) {
       // the init keeps what the command keeps, and KILL where the command may change its uid:
       // it must still be able to pass signals on
-      long initKeep = keep | (spec.capabilities().contains(Capability.SETUID) ? 1L << Capability.KILL.ordinal() : 0);
+      boolean otherUid = spec.capabilities().contains(Capability.SETUID) || spec.uid() != 0;
+      long initKeep = keep | (otherUid ? 1L << Capability.KILL.ordinal() : 0);
       plan.add(Op.INIT, initKeep, "start the container's init");
+    }
+    if (spec.uid() != 0 || spec.gid() != 0) {
+      // after the init, which stays root; before the working directory, checked as the user
+      plan.add(Op.SET_IDS, List.of(spec.uid(), spec.gid(), maps != null && maps.denySetgroups ? 0L : 1L, 1L), List.of(),
+          "become user " + spec.uid() + ", group " + spec.gid());
     }
     plan.add(Op.CHDIR, "change to the working directory " + spec.workingDirectory(), spec.workingDirectory());
     spec.limits().rlimits().forEach((resource, value) -> plan.add(Op.RLIMIT, List.of((long) RLIMITS.get(resource), value, value),
@@ -239,6 +298,58 @@ final class PlanCompiler {
       plan.add(Op.WRITE_PROC, "write the uid map \"" + uid.strip().replace('\n', ',') + "\"", "uid_map", uid);
       plan.add(Op.WRITE_PROC, "write the gid map \"" + gid.strip().replace('\n', ',') + "\"", "gid_map", gid);
     }
+  }
+
+  /** The directories OPEN_PATH opens: the lower layers, lowest first, then upper and work. */
+  private static List<Path> layerDirs(RootLayers l) {
+    List<Path> dirs = new ArrayList<>(l.lower);
+    l.upperParent.ifPresent(p -> {
+      dirs.add(p.resolve("upper"));
+      dirs.add(p.resolve("work"));
+    });
+    return dirs;
+  }
+
+  /**
+   * Mounts the overlay at {@code /newroot}. The layers are reached through the descriptors
+   * OPEN_PATH opened, by their numbers relative to {@code /proc/self/fd}: short enough for a page
+   * of mount options with hundreds of layers. {@code userxattr}: whiteouts and opaque directories
+   * as overlayfs in a user namespace keeps them (Linux 5.11 and later).
+   */
+  private static void overlayRoot(LaunchPlan.Builder plan, RootLayers l, boolean readOnly) {
+    int n = l.lower.size();
+    List<String> lower = new ArrayList<>();
+    for (int i = n - 1; i >= 0; i--) {
+      lower.add(Integer.toString(FIRST_LAYER_FD + i));
+    }
+    String upper = Integer.toString(FIRST_LAYER_FD + n);
+    String work = Integer.toString(FIRST_LAYER_FD + n + 1);
+    if (l.upperInContainer) {
+      plan.add(Op.MKDIR, 0755, "create /layer", "/layer");
+      plan.add(Op.MOUNT, MS_NOSUID | MS_NODEV, "mount the tmpfs of the upper layer", "tmpfs", "/layer", "tmpfs", "mode=0755");
+      plan.add(Op.MKDIR, 0755, "create /layer/upper", "/layer/upper");
+      plan.add(Op.MKDIR, 0700, "create /layer/work", "/layer/work");
+      upper = "/layer/upper";
+      work = "/layer/work";
+    }
+    plan.add(Op.CHDIR, "change to the descriptors of the root's layers", OLD + "/proc/self/fd");
+    String lowerdir = "userxattr,lowerdir=" + String.join(":", lower);
+    if (!readOnly) {
+      plan.add(Op.MOUNT, MS_NOSUID | MS_NODEV, "mount the overlay root (" + n + " lower layers)", "overlay", NEW, "overlay",
+          lowerdir + ",upperdir=" + upper + ",workdir=" + work);
+    } else if (n > 1) {
+      plan.add(Op.MOUNT, MS_RDONLY | MS_NOSUID | MS_NODEV, "mount the read-only overlay root (" + n + " layers)",
+          "overlay", NEW, "overlay", lowerdir);
+    } else {
+      plan.add(Op.MOUNT, MS_BIND | MS_REC, "bind the root's only layer " + l.lower.get(0),
+          OLD + "/proc/self/fd/" + FIRST_LAYER_FD, NEW, "", "");
+    }
+    plan.add(Op.CHDIR, "change back to /", "/");
+    List<Long> fds = new ArrayList<>();
+    for (int i = 0; i < layerDirs(l).size(); i++) {
+      fds.add((long) FIRST_LAYER_FD + i);
+    }
+    plan.add(Op.CLOSE, fds, List.of(), "close the descriptors of the root's layers");
   }
 
   /** A private mount table and a staging root, with the host's root at {@code /oldroot}. */
@@ -409,6 +520,22 @@ final class PlanCompiler {
         checkTarget(hostRoot, target, "the host");
       }
     }
+    for (Path lower : spec.overlay().map(dev.isola.Overlay::lower).orElse(List.of())) {
+      if (!Files.isDirectory(lower)) {
+        throw invalid("overlay lower directory " + lower + (Files.exists(lower) ? " is not a directory" : " does not exist"));
+      }
+    }
+    if (spec.overlay().isPresent() && spec.readOnlyRootfs()) {
+      // nothing can be made in a read-only root: what Isola mounts on must be in a layer
+      List<Path> highestFirst = new ArrayList<>(spec.overlay().get().lower());
+      java.util.Collections.reverse(highestFirst);
+      RootView view = new RootView(highestFirst);
+      for (String target : neededTargets(spec)) {
+        if (view.find(target).isEmpty()) {
+          throw invalid("the read-only overlay root has no " + target + " to mount on; add it to a layer");
+        }
+      }
+    }
     if (spec.rootfs().isPresent()) {
       Path rootfs = spec.rootfs().get();
       if (!Files.exists(rootfs)) {
@@ -417,15 +544,7 @@ final class PlanCompiler {
       if (!Files.isDirectory(rootfs)) {
         throw invalid("rootfs " + rootfs + " is not a directory");
       }
-      Set<String> needed = new LinkedHashSet<>(List.of("/proc", "/dev"));
-      if (spec.mounts().stream().noneMatch(m -> m.target().equals("/tmp"))) {
-        needed.add("/tmp");
-      }
-      for (int i = 0; i < spec.mounts().size(); i++) {
-        if (outer(spec.mounts(), i) == null) {
-          needed.add(spec.mounts().get(i).target());
-        }
-      }
+      Set<String> needed = neededTargets(spec);
       for (String target : needed) {
         checkTarget(rootfs, target, "the root " + rootfs);
       }
@@ -451,6 +570,20 @@ final class PlanCompiler {
         }
       });
     }
+  }
+
+  /** Where Isola mounts in the root: /proc, /dev, /tmp unless the caller mounts one, the outermost mounts. */
+  private static Set<String> neededTargets(ContainerSpec spec) {
+    Set<String> needed = new LinkedHashSet<>(List.of("/proc", "/dev"));
+    if (spec.mounts().stream().noneMatch(m -> m.target().equals("/tmp"))) {
+      needed.add("/tmp");
+    }
+    for (int i = 0; i < spec.mounts().size(); i++) {
+      if (outer(spec.mounts(), i) == null) {
+        needed.add(spec.mounts().get(i).target());
+      }
+    }
+    return needed;
   }
 
   private void checkCpus(Limits limits) {

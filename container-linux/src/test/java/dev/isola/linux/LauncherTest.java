@@ -44,7 +44,7 @@ class LauncherTest {
 
     ContainerSpec spec = Run.sh("echo from the copy").build();
     Supervisor supervisor = new Supervisor();
-    LinuxContainer c = LinuxContainer.start(spec, new PlanCompiler(Host.current()).compile(spec), java.util.Optional.empty(), copy, supervisor);
+    LinuxContainer c = LinuxContainer.start(spec, new PlanCompiler(Host.current()).compile(spec), java.util.Optional.empty(), java.util.Optional.empty(), copy, supervisor);
     try {
       assertThat(new String(c.stdout().readAllBytes())).isEqualTo("from the copy\n");
       assertThat(c.exit().get().isSuccess()).isTrue();

@@ -38,7 +38,7 @@ final class Leftovers {
     TreeSet<String> added = tmpEntries();
     added.removeAll(tmp);
     // the tests' own fixtures come and go (and other test JVMs may share the directory)
-    added.removeIf(name -> name.startsWith("isola-test-") || name.startsWith("isola-escape-"));
+    added.removeIf(name -> name.contains("/isola-test-") || name.contains("/isola-escape-"));
     assertThat(added).as("new entries of the temporary directory").isEmpty();
   }
 
@@ -125,14 +125,25 @@ final class Leftovers {
     }
   }
 
+  /** Isola's entries in the temporary directory and on /dev/shm, and the root layers in its private directories. */
   private static TreeSet<String> tmpEntries() {
-    try (Stream<Path> entries = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-      TreeSet<String> names = new TreeSet<>();
-      entries.filter(p -> p.getFileName().toString().startsWith("isola")).forEach(p -> names.add(p.getFileName().toString()));
-      return names;
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    TreeSet<String> names = new TreeSet<>();
+    for (Path base : List.of(Path.of(System.getProperty("java.io.tmpdir")), Path.of("/dev/shm"))) {
+      try (Stream<Path> entries = Files.list(base)) {
+        entries.filter(p -> p.getFileName().toString().startsWith("isola")).forEach(p -> names.add(p.toString()));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      Path own = base.resolve("isola-" + LibC.geteuid());
+      if (Files.isDirectory(own)) {
+        try (Stream<Path> entries = Files.list(own)) {
+          entries.filter(p -> p.getFileName().toString().startsWith("root-")).forEach(p -> names.add(p.toString()));
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
     }
+    return names;
   }
 
   static void sleep(long millis) {

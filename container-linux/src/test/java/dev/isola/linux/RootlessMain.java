@@ -3,14 +3,19 @@ package dev.isola.linux;
 import dev.isola.Container;
 import dev.isola.ContainerException;
 import dev.isola.ContainerSpec;
+import dev.isola.FileCopy;
+import dev.isola.Overlay;
 import dev.isola.IdMapping;
 import dev.isola.Limits;
 import dev.isola.Mount;
 import dev.isola.Namespace;
 import dev.isola.Signal;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
 
 
 /**
@@ -71,6 +76,34 @@ public final class RootlessMain {
       try (Container c = sh(rootfs, "sleep 30").start()) {
         c.pause();
         return "paused";
+      }
+    });
+    report("overlay", () -> {
+      Path dir = Files.createTempDirectory("isola-test-overlay");
+      Path lower = dir.resolve("lower");
+      RootLayers.copyTree(rootfs, lower, new long[] {LibC.geteuid(), LibC.getegid()});
+      Path copied = dir.resolve("copied");
+      String out;
+      try (Container c = Container.builder().overlay(Overlay.ephemeral(List.of(lower)))
+          .copy(FileCopy.of("in\n".getBytes(StandardCharsets.UTF_8), "/etc/in", 0644))
+          .command("sh", "-c", "rm /bin/ls && echo written > /etc/w && cat /etc/in").start()) {
+        out = new String(c.stdout().readAllBytes(), StandardCharsets.UTF_8).trim();
+        c.waitFor();
+        c.copyOut("/etc/w", copied);
+      }
+      String left;
+      try (Stream<Path> entries = Files.list(Path.of("/dev/shm/isola-" + LibC.geteuid()))) {
+        left = "left=" + entries.count();
+      }
+      return out + " " + Files.readString(copied).trim() + " " + (Files.exists(lower.resolve("bin/ls")) ? "lower-intact" : "lower-changed")
+          + " " + left;
+    });
+    report("copy-in", () -> {
+      try (Container c = sh(rootfs, "while [ ! -f /tmp/go ]; do sleep 0.05; done; cat /tmp/go").start()) {
+        c.copyIn(FileCopy.of("go\n".getBytes(StandardCharsets.UTF_8), "/tmp/go", 0644));
+        String out = new String(c.stdout().readAllBytes(), StandardCharsets.UTF_8).trim();
+        c.waitFor();
+        return out;
       }
     });
     report("subordinate", () -> run(sh(rootfs, "cat /proc/self/uid_map | tr -s ' ' | tr '\\n' ';'").idMapping(IdMapping.subordinate())));

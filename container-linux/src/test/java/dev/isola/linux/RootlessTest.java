@@ -69,6 +69,13 @@ class RootlessTest {
   }
 
   @Test
+  void anOverlayRootWorksInTheUserNamespaceAndFilesGoInAndOut() throws IOException {
+    // overlayfs in a user namespace: Linux 5.11 and later
+    assertThat(result("overlay")).isEqualTo("in written lower-intact left=0");
+    assertThat(result("copy-in")).isEqualTo("go");
+  }
+
+  @Test
   void theChildJvmRunsAsNobody() {
     assertThat(result("whoami")).isEqualTo("uid " + NOBODY);
   }
