@@ -35,6 +35,12 @@ public interface RunningContainer {
   /** Thaws what {@link #pause()} froze. */
   void resume();
 
+  /**
+   * The level at which the spec's filesystem rules are enforced, 0 when none are; a runtime that
+   * cannot enforce required rules refuses to start the container instead.
+   */
+  int filesystemRulesLevel();
+
   /** Kills whatever still runs, waits for the end, and releases everything. Idempotent. */
   void close();
 }

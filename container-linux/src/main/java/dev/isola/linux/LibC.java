@@ -82,6 +82,9 @@ final class LibC {
   /** syscall(2) with two int arguments, for calls glibc 2.36 has no wrapper for (pidfd_open). */
   static native long syscall(long number, int a, int b);
 
+  /** syscall(2) with a pointer, a size and flags (landlock_create_ruleset). */
+  static native long syscall(long number, Pointer a, long b, int c);
+
   static native int poll(Pointer fds, long count, int timeoutMillis);
 
   static native int waitpid(int pid, int[] status, int options);
