@@ -3,6 +3,7 @@ package dev.isola.linux;
 import dev.isola.Container;
 import dev.isola.ContainerException;
 import dev.isola.ContainerSpec;
+import dev.isola.FilesystemRules;
 import dev.isola.IdMapping;
 import dev.isola.Limits;
 import dev.isola.Mount;
@@ -71,6 +72,12 @@ public final class RootlessMain {
       try (Container c = sh(rootfs, "sleep 30").start()) {
         c.pause();
         return "paused";
+      }
+    });
+    report("filesystem-rules", () -> {
+      try (Container c = sh(rootfs, "cat /etc/marker; touch /tmp/x 2>&1")
+          .filesystemRules(FilesystemRules.builder().execute("/bin").readOnly("/etc", "/tmp").build()).start()) {
+        return "level " + c.filesystemRulesLevel() + " " + new String(c.stdout().readAllBytes()).trim();
       }
     });
     report("subordinate", () -> run(sh(rootfs, "cat /proc/self/uid_map | tr -s ' ' | tr '\\n' ';'").idMapping(IdMapping.subordinate())));
