@@ -93,6 +93,8 @@ enum op {
   OP_WRITE = 33,      /* strs: path (inside the root), content */
   OP_OPEN_PATH = 34,  /* ints: descriptor number; strs: a host directory, opened as O_PATH */
   OP_CLOSE = 35,      /* ints: descriptors the container must not keep (OPEN_PATH's, once used) */
+  OP_LANDLOCK = 40,   /* ints: ABI, handled rights, rights a file rule may hold, one mask per path;
+                         strs: paths. Restricts this process and its children for good */
 };
 
 enum msg { MSG_STARTED = 1, MSG_FAILED = 2, MSG_EXITED = 3, MSG_TEXT = 4, MSG_LIMIT = 5, MSG_USAGE = 6 };
@@ -148,12 +150,14 @@ static void __attribute__((noreturn)) launcher_fail(int32_t step, int err, int32
 }
 
 /* The child reports through the exec pipe; the launcher passes it on. */
-static void __attribute__((noreturn)) child_fail(int32_t step, int err) {
-  int32_t m[3] = {step, err, 0};
+static void __attribute__((noreturn)) child_fail_value(int32_t step, int err, int32_t value) {
+  int32_t m[3] = {step, err, value};
   while (write(exec_pipe[1], m, sizeof m) < 0 && errno == EINTR) {
   }
   _exit(127);
 }
+
+static void __attribute__((noreturn)) child_fail(int32_t step, int err) { child_fail_value(step, err, 0); }
 
 static ssize_t read_full(int fd, void *buf, size_t len) {
   size_t done = 0;
@@ -618,6 +622,43 @@ static void __attribute__((noreturn)) do_exec(struct step *s, int32_t index) {
   child_fail(index, errno); /* under a filter that blocks write, the exit status says 127 */
 }
 
+/* Landlock, declared here: the C library's headers may predate it (the numbers are the same on
+   every architecture). The plan's masks are already restricted to what the kernel's ABI knows. */
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#define SYS_landlock_add_rule 445
+#define SYS_landlock_restrict_self 446
+#endif
+#define LANDLOCK_RULE_PATH_BENEATH_ 1
+struct landlock_path_beneath_compat {
+  uint64_t allowed_access;
+  int32_t parent_fd;
+} __attribute__((packed));
+
+/*
+ * Restricts this process and every process it starts to the plan's filesystem rules. A path that
+ * fails is reported with its number, from 1, as the value, so that Java can name it. Needs
+ * no_new_privs (set before) or CAP_SYS_ADMIN.
+ */
+static void do_landlock(struct step *s, int32_t index) {
+  if (s->nints != 3 + s->nstrs) child_fail(index, EINVAL);
+  uint64_t handled = s->ints[1]; /* struct landlock_ruleset_attr's first field, all we set */
+  int ruleset = (int)syscall(SYS_landlock_create_ruleset, &handled, sizeof handled, 0);
+  if (ruleset < 0) child_fail(index, errno);
+  for (uint32_t i = 0; i < s->nstrs; i++) {
+    struct landlock_path_beneath_compat rule = {s->ints[3 + i], open_target(s->strs[i], 0)};
+    struct stat st;
+    if (rule.parent_fd < 0 || fstat(rule.parent_fd, &st) < 0) child_fail_value(index, errno, (int32_t)i + 1);
+    if (!S_ISDIR(st.st_mode)) rule.allowed_access &= s->ints[2];
+    if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH_, &rule, 0) < 0) {
+      child_fail_value(index, errno, (int32_t)i + 1);
+    }
+    close(rule.parent_fd);
+  }
+  if (syscall(SYS_landlock_restrict_self, ruleset, 0) < 0) child_fail(index, errno);
+  close(ruleset);
+}
+
 /*
  * pid 1 of the container: passes signals on to the command and reaps everything. The kernel
  * delivers to a namespace's init only the signals it has a handler for, hence the handlers; they
@@ -744,6 +785,7 @@ static void __attribute__((noreturn)) run_child(uint32_t first) {
       case OP_CLOSE:
         for (uint32_t k = 0; k < s->nints && r == 0; k++) r = close((int)s->ints[k]);
         break;
+      case OP_LANDLOCK: do_landlock(s, index); break;
       case OP_RLIMIT: {
         struct rlimit rl = {(rlim_t)s->ints[1], (rlim_t)s->ints[2]};
         r = setrlimit((int)s->ints[0], &rl);

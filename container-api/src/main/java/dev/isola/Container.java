@@ -172,6 +172,16 @@ public final class Container implements AutoCloseable {
     running.copyOut(ContainerPaths.requireAbsolute("copy source", source), Objects.requireNonNull(hostTarget, "hostTarget"));
   }
 
+  /**
+   * The level at which the spec's {@link ContainerSpec#filesystemRules() filesystem rules} are
+   * enforced: on Linux the kernel's Landlock ABI version (higher levels restrict more kinds of
+   * access). 0 when none are: the spec has none, or they are best-effort and the kernel cannot
+   * enforce them.
+   */
+  public int filesystemRulesLevel() {
+    return running.filesystemRulesLevel();
+  }
+
   /** Kills whatever still runs in the container, waits for its end, and releases everything. */
   @Override
   public void close() {

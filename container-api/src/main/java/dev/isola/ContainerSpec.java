@@ -50,6 +50,7 @@ public final class ContainerSpec {
   private final long uid;
   private final long gid;
   private final List<FileCopy> files;
+  private final @Nullable FilesystemRules filesystemRules;
 
   private ContainerSpec(Builder b) {
     this.rootfs = b.rootfs;
@@ -76,6 +77,7 @@ public final class ContainerSpec {
     this.capabilities = Collections.unmodifiableSet(b.capabilities.isEmpty()
         ? EnumSet.noneOf(Capability.class) : EnumSet.copyOf(b.capabilities));
     this.limits = b.limits;
+    this.filesystemRules = b.filesystemRules;
   }
 
   /**
@@ -191,6 +193,11 @@ public final class ContainerSpec {
     return limits;
   }
 
+  /** Which paths the command may read, write and execute; everything else it may not. None unless set. */
+  public Optional<FilesystemRules> filesystemRules() {
+    return Optional.ofNullable(filesystemRules);
+  }
+
   static void checkId(String what, long id) {
     if (id < 0 || id > 0xFFFF_FFFEL) {
       throw new IllegalArgumentException(what + " must be within 0..4294967294: " + id);
@@ -215,13 +222,14 @@ public final class ContainerSpec {
         && mounts.equals(s.mounts) && namespaces.equals(s.namespaces)
         && idMapping.equals(s.idMapping) && stdin.equals(s.stdin) && stdout.equals(s.stdout)
         && stderr.equals(s.stderr) && init == s.init && seccomp.equals(s.seccomp)
-        && capabilities.equals(s.capabilities) && limits.equals(s.limits);
+        && capabilities.equals(s.capabilities) && limits.equals(s.limits)
+        && Objects.equals(filesystemRules, s.filesystemRules);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(rootfs, overlay, image, uid, gid, files, readOnlyRootfs, command, env, workingDirectory, hostname, mounts,
-        namespaces, idMapping, stdin, stdout, stderr, init, seccomp, capabilities, limits);
+        namespaces, idMapping, stdin, stdout, stderr, init, seccomp, capabilities, limits, filesystemRules);
   }
 
   @Override
@@ -241,7 +249,8 @@ public final class ContainerSpec {
         + ", init=" + init
         + ", seccomp=" + seccomp
         + ", capabilities=" + capabilities
-        + ", limits=" + limits + "}";
+        + ", limits=" + limits
+        + (filesystemRules == null ? "" : ", filesystemRules=" + filesystemRules) + "}";
   }
 
   /** Builds a {@link ContainerSpec}. Not thread-safe. */
@@ -270,6 +279,7 @@ public final class ContainerSpec {
     private SeccompPolicy seccomp = SeccompPolicy.defaultPolicy();
     private final EnumSet<Capability> capabilities = EnumSet.noneOf(Capability.class);
     private Limits limits = Limits.none();
+    private @Nullable FilesystemRules filesystemRules;
 
     Builder() {
       env.put("PATH", DEFAULT_PATH);
@@ -300,6 +310,7 @@ public final class ContainerSpec {
       seccomp = spec.seccomp;
       capabilities.addAll(spec.capabilities);
       limits = spec.limits;
+      filesystemRules = spec.filesystemRules;
     }
 
     /**
@@ -533,6 +544,15 @@ public final class ContainerSpec {
     /** What the container may use: memory, processes, CPU, time, output; none by default. */
     public Builder limits(Limits limits) {
       this.limits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /**
+     * Which paths the command may read, write and execute; everything else it may not. Enforced
+     * with Landlock on Linux; see {@link FilesystemRules}.
+     */
+    public Builder filesystemRules(FilesystemRules rules) {
+      this.filesystemRules = Objects.requireNonNull(rules, "filesystemRules");
       return this;
     }
 

@@ -43,6 +43,12 @@ public interface RunningContainer {
   /** Copies out of the container's root; see {@link dev.isola.Container#copyOut(String, Path)}. */
   void copyOut(String source, Path hostTarget);
 
+  /**
+   * The level at which the spec's filesystem rules are enforced, 0 when none are; a runtime that
+   * cannot enforce required rules refuses to start the container instead.
+   */
+  int filesystemRulesLevel();
+
   /** Kills whatever still runs, waits for the end, and releases everything. Idempotent. */
   void close();
 }

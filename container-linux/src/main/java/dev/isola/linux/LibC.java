@@ -103,6 +103,9 @@ final class LibC {
 
   static native int fchmod(int fd, int mode);
 
+  /** syscall(2) with a pointer, a size and flags (landlock_create_ruleset). */
+  static native long syscall(long number, Pointer a, long b, int c);
+
   static native int poll(Pointer fds, long count, int timeoutMillis);
 
   static native int waitpid(int pid, int[] status, int options);

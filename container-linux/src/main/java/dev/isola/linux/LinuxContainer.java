@@ -77,6 +77,7 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   private int exitWaitStatus = -1;
   private int limitHit;
   private long[] usage;
+  private int filesystemRulesLevel;
 
   private LinuxContainer(Supervisor supervisor, ContainerSpec spec, Optional<Cgroup> cgroup, Optional<RootLayers> layers,
       int statusFd, int controlFd, long startNanos, OutputStream stdin, InputStream stdout, InputStream stderr) {
@@ -122,6 +123,7 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
       self[0] = c;
       c.outputBudget = budget[0];
       c.captured.addAll(captures);
+      c.filesystemRulesLevel = Landlock.abi(plan);
       ours.clear();
       c.awaitStart(plan, spec);
       return c;
@@ -191,7 +193,8 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     } else {
       error = errno > 0 ? Errno.describe(errno) : "invalid launch plan (" + value + ")";
     }
-    return new ContainerStartException(what, error + hint(op, errno, spec), errno > 0 ? errno : -1);
+    String hint = op == Op.LANDLOCK ? Landlock.hint(plan.steps().get(step), errno, value) : hint(op, errno, spec);
+    return new ContainerStartException(what, error + hint, errno > 0 ? errno : -1);
   }
 
   /** What a user can do about the common failures. */
@@ -207,7 +210,8 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
           + ", or its interpreter or libraries are missing";
     }
     if (op == Op.EXEC && errno == 13) {
-      return "; \"" + spec.command().get(0) + "\" is not an executable file in the container, or lies on a noexec mount";
+      return "; \"" + spec.command().get(0) + "\" is not an executable file in the container, or lies on a noexec mount"
+          + (spec.filesystemRules().isPresent() ? ", or no filesystem rule allows running it" : "");
     }
     if (op == Op.REMOUNT && errno == 18) {
       return "; the path to the mount changed while the container was being set up (something swapped a"
@@ -441,6 +445,11 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
         new UnsupportedFeatureException("copying out of a container whose root is the host view",
             "that root is a tmpfs inside the container, which keeps nothing; give it a rootfs, an overlay or an image")))));
     view.copyOut(source, hostTarget);
+  }
+
+  @Override
+  public int filesystemRulesLevel() {
+    return filesystemRulesLevel;
   }
 
   @Override

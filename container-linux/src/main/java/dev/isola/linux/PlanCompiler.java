@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.IntSupplier;
 
 /**
  * Compiles a {@link ContainerSpec} into the {@link LaunchPlan} the launcher runs, after checking
@@ -74,6 +75,7 @@ final class PlanCompiler {
 
   private final Host host;
   private final Path hostRoot;
+  private IntSupplier landlockProbe = Landlock::probe;
 
   PlanCompiler(Host host) {
     this(host, Path.of("/"));
@@ -110,6 +112,7 @@ final class PlanCompiler {
           + spec.image().get().idMapping() + ", which only a container with that id mapping sees as their owners");
     }
     SeccompCompiler.compile(spec.seccomp(), spec.capabilities());
+    spec.filesystemRules().ifPresent(rules -> Landlock.abiFor(rules, landlockProbe.getAsInt()));
   }
 
   private static void checkUser(ContainerSpec spec, IdMaps maps) {
@@ -265,6 +268,7 @@ final class PlanCompiler {
         List.of(), "set the rlimit " + resource + " to " + value));
     plan.add(Op.DROP_CAPS, keep, spec.capabilities().isEmpty() ? "drop all capabilities" : "keep only the capabilities " + spec.capabilities());
     plan.add(Op.NO_NEW_PRIVS, "set no_new_privs");
+    landlock(plan, spec);
     plan.add(Op.CLOSE_FDS, "close every descriptor but 0, 1 and 2");
     List<long[]> filters = SeccompCompiler.compile(spec.seccomp(), spec.capabilities());
     for (int i = 0; i < filters.size(); i++) {
@@ -279,6 +283,26 @@ final class PlanCompiler {
     spec.env().forEach((k, v) -> exec.add(k + "=" + v));
     plan.add(Op.EXEC, List.of((long) spec.command().size()), exec, "execute " + spec.command().get(0));
     return plan.build();
+  }
+
+  /**
+   * Filesystem rules restrict the command alone: after INIT (the init is not under them) and after
+   * no_new_privs, which landlock_restrict_self needs without CAP_SYS_ADMIN. The seccomp filters
+   * (an allow-list may leave the landlock calls out) are loaded later, by EXEC.
+   */
+  private void landlock(LaunchPlan.Builder plan, ContainerSpec spec) {
+    spec.filesystemRules().ifPresent(rules -> {
+      int abi = Landlock.abiFor(rules, landlockProbe.getAsInt());
+      if (abi > 0) {
+        Landlock.addStep(plan, rules, abi);
+      }
+    });
+  }
+
+  /** Lets tests stand in for the kernel's answer to the Landlock probe ({@link Landlock#probe()}). */
+  PlanCompiler withLandlockProbe(IntSupplier probe) {
+    this.landlockProbe = probe;
+    return this;
   }
 
   private void idMaps(LaunchPlan.Builder plan, IdMaps maps) {

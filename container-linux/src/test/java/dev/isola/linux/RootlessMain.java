@@ -5,6 +5,7 @@ import dev.isola.ContainerException;
 import dev.isola.ContainerSpec;
 import dev.isola.FileCopy;
 import dev.isola.Overlay;
+import dev.isola.FilesystemRules;
 import dev.isola.IdMapping;
 import dev.isola.Limits;
 import dev.isola.Mount;
@@ -104,6 +105,12 @@ public final class RootlessMain {
         String out = new String(c.stdout().readAllBytes(), StandardCharsets.UTF_8).trim();
         c.waitFor();
         return out;
+      }
+    });
+    report("filesystem-rules", () -> {
+      try (Container c = sh(rootfs, "cat /etc/marker; touch /tmp/x 2>&1")
+          .filesystemRules(FilesystemRules.builder().execute("/bin").readOnly("/etc", "/tmp").build()).start()) {
+        return "level " + c.filesystemRulesLevel() + " " + new String(c.stdout().readAllBytes()).trim();
       }
     });
     report("subordinate", () -> run(sh(rootfs, "cat /proc/self/uid_map | tr -s ' ' | tr '\\n' ';'").idMapping(IdMapping.subordinate())));

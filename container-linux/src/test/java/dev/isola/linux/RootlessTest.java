@@ -126,6 +126,11 @@ class RootlessTest {
   }
 
   @Test
+  void filesystemRulesAreEnforced() {
+    assertThat(result("filesystem-rules")).matches("level [1-9][0-9]* inside the test rootfs touch: /tmp/x: Permission denied");
+  }
+
+  @Test
   void subordinateRangesNeedAnEntryInEtcSubuid() {
     // nobody has no entry in /etc/subuid on a normal host; RootlessSubordinateTest covers one with an entry
     assertThat(result("subordinate")).startsWith("UnsupportedFeatureException: IdMapping.subordinate()")
