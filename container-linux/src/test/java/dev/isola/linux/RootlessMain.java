@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -26,12 +27,12 @@ import java.util.stream.Stream;
 public final class RootlessMain {
   private RootlessMain() {}
 
-  private static String only = "";
+  private static List<String> only = List.of();
 
   public static void main(String[] args) throws Exception {
     Path rootfs = Path.of(args[0]);
     Path shared = Path.of(args[1]);
-    only = args.length > 2 ? args[2] : "";
+    only = Arrays.asList(args).subList(2, args.length);
     String hostUserNs = Files.readSymbolicLink(Path.of("/proc/self/ns/user")).toString();
     String hostNetNs = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
     report("whoami", () -> "uid " + LibC.geteuid());
@@ -113,6 +114,27 @@ public final class RootlessMain {
         return "level " + c.filesystemRulesLevel() + " " + new String(c.stdout().readAllBytes()).trim();
       }
     });
+    report("subordinate-overlay", () -> {
+      // ids beyond the caller's write into an ephemeral layer the caller could not delete on the
+      // host: it is a tmpfs inside the container
+      Path lower = Files.createTempDirectory("isola-test-overlay").resolve("lower");
+      RootLayers.copyTree(rootfs, lower, new long[] {LibC.geteuid(), LibC.getegid()});
+      Files.createDirectory(lower.resolve("scratch"));
+      Files.setAttribute(lower.resolve("scratch"), "unix:mode", 01777);
+      String out;
+      try (Container c = Container.builder().overlay(Overlay.ephemeral(List.of(lower))).idMapping(IdMapping.subordinate())
+          .user(1000, 1000).command("sh", "-c", "id -u; echo x > /scratch/mine && stat -c %u /scratch/mine").start()) {
+        out = new String(c.stdout().readAllBytes(), StandardCharsets.UTF_8).trim().replace('\n', ' ');
+        c.waitFor();
+        try {
+          c.copyOut("/scratch/mine", lower.resolveSibling("out"));
+          out += " copied";
+        } catch (ContainerException e) {
+          out += " copyOut refused";
+        }
+      }
+      return out + " " + (Files.exists(lower.resolve("scratch/mine")) ? "lower-changed" : "lower-intact");
+    });
     report("subordinate", () -> run(sh(rootfs, "cat /proc/self/uid_map | tr -s ' ' | tr '\\n' ';'").idMapping(IdMapping.subordinate())));
   }
 
@@ -136,7 +158,7 @@ public final class RootlessMain {
   }
 
   private static void report(String name, Scenario scenario) {
-    if (!only.isEmpty() && !only.equals(name)) {
+    if (!only.isEmpty() && !only.contains(name)) {
       return;
     }
     String result;

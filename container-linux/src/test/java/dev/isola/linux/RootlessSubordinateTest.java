@@ -30,8 +30,9 @@ class RootlessSubordinateTest {
     try {
       append(subuid, uidBefore);
       append(subgid, gidBefore);
-      RootlessTest.run("subordinate");
+      RootlessTest.run("subordinate", "subordinate-overlay");
       assertThat(RootlessTest.result("subordinate")).isEqualTo("0 65534 1; 1 400000 65535;");
+      assertThat(RootlessTest.result("subordinate-overlay")).isEqualTo("1000 1000 copyOut refused lower-intact");
     } finally {
       restore(subuid, uidBefore);
       restore(subgid, gidBefore);
