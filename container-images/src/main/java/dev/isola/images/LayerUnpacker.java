@@ -202,23 +202,34 @@ final class LayerUnpacker {
       return;
     }
     // Devices and FIFOs first: commons-compress takes any entry not named like a directory as a file.
-    if (e.isCharacterDevice() || e.isBlockDevice()) {
-      if (!owner.privileged()) {
-        throw refuse(e, "is a device node, which an ordinary user cannot create");
-      }
-      mknod(target, (e.isCharacterDevice() ? LibC.S_IFCHR : LibC.S_IFBLK) | 0600,
-          LibC.makedev(e.getDevMajor(), e.getDevMinor()), e);
-    } else if (e.isFIFO()) {
-      mknod(target, LibC.S_IFIFO | 0600, 0, e);
-    } else if (e.isFile()) {
-      Files.copy(in, target);
-    } else {
+    if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
+      special(target, e);
+      return;
+    }
+    if (!e.isFile()) {
       throw refuse(e, "has a type that is not supported");
     }
+    Files.copy(in, target);
     chown(target, e);
     // After chown, which clears the setuid and setgid bits.
     Files.setAttribute(target, "unix:mode", e.getMode() & 07777, LinkOption.NOFOLLOW_LINKS);
     setMtime(target, e.getLastModifiedTime());
+  }
+
+  /**
+   * A FIFO or device node. Java would open it to set its mode or mtime, which blocks on a FIFO and
+   * may act on a device: its mode is set by path, and its mtime is left.
+   */
+  private void special(Path target, TarArchiveEntry e) throws IOException {
+    if (e.isFIFO()) {
+      mknod(target, LibC.S_IFIFO, 0, e);
+    } else if (!owner.privileged()) {
+      throw refuse(e, "is a device node, which an ordinary user cannot create");
+    } else {
+      mknod(target, e.isCharacterDevice() ? LibC.S_IFCHR : LibC.S_IFBLK, LibC.makedev(e.getDevMajor(), e.getDevMinor()), e);
+    }
+    chown(target, e);
+    libc("chmod", target, e, () -> LibC.INSTANCE.chmod(target.toString(), e.getMode() & 07777));
   }
 
   private void whiteout(Path parent, String name, TarArchiveEntry e) throws IOException {
@@ -332,10 +343,14 @@ final class LayerUnpacker {
   }
 
   private void mknod(Path p, int mode, long dev, TarArchiveEntry e) {
+    libc("mknod", p, e, () -> LibC.INSTANCE.mknod(p.toString(), mode, dev));
+  }
+
+  private void libc(String call, Path p, TarArchiveEntry e, Runnable r) {
     try {
-      LibC.INSTANCE.mknod(p.toString(), mode, dev);
+      r.run();
     } catch (LastErrorException x) {
-      throw new ContainerException(layer + ": entry \"" + e.getName() + "\": mknod " + p + " failed: errno "
+      throw new ContainerException(layer + ": entry \"" + e.getName() + "\": " + call + " " + p + " failed: errno "
           + x.getErrorCode(), x);
     }
   }

@@ -4,7 +4,7 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 
-/** The two calls Java has no API for: mknod (overlay whiteouts, FIFOs, devices) and geteuid. */
+/** The calls Java has no API for: mknod (overlay whiteouts, FIFOs, devices), chmod by path, geteuid. */
 interface LibC extends Library {
   LibC INSTANCE = Native.load("c", LibC.class);
 
@@ -13,6 +13,9 @@ interface LibC extends Library {
   int S_IFBLK = 0060000;
 
   int mknod(String path, int mode, long dev) throws LastErrorException;
+
+  /** By path: Java's chmod opens the file, which blocks on a FIFO and may act on a device. */
+  int chmod(String path, int mode) throws LastErrorException;
 
   int geteuid();
 
