@@ -146,6 +146,8 @@ final class LayerUnpacker {
   }
 
   private void unpackAll(TarArchiveInputStream in) throws IOException {
+    // The layer's root is the container's "/" when it is the top layer: root's, unless the tar says.
+    chown(root, 0, 0, ".");
     directories.put(root, new DirAttributes(DEFAULT_DIR_MODE, null));
     for (TarArchiveEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
       unpack(in, e);
@@ -277,7 +279,7 @@ final class LayerUnpacker {
       BasicFileAttributes a = attributes(dir);
       if (a == null && create) {
         Files.createDirectory(dir);
-        chown(dir, 0, 0, e);
+        chown(dir, 0, 0, e.getName());
         directories.put(dir, new DirAttributes(DEFAULT_DIR_MODE, null));
       } else if (a == null) {
         throw refuse(e, "refers to \"" + e.getLinkName() + "\", which does not exist earlier in this layer");
@@ -327,12 +329,12 @@ final class LayerUnpacker {
   }
 
   private void chown(Path p, TarArchiveEntry e) throws IOException {
-    chown(p, e.getLongUserId(), e.getLongGroupId(), e);
+    chown(p, e.getLongUserId(), e.getLongGroupId(), e.getName());
   }
 
-  private void chown(Path p, long uid, long gid, TarArchiveEntry e) throws IOException {
+  private void chown(Path p, long uid, long gid, String name) throws IOException {
     if (owner.privileged()) {
-      String entry = layer + ": entry \"" + e.getName() + "\"";
+      String entry = layer + ": entry \"" + name + "\"";
       Files.setAttribute(p, "unix:uid", (int) owner.hostUid(uid, entry), LinkOption.NOFOLLOW_LINKS);
       Files.setAttribute(p, "unix:gid", (int) owner.hostGid(gid, entry), LinkOption.NOFOLLOW_LINKS);
     }
