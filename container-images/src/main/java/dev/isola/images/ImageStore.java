@@ -1,0 +1,310 @@
+package dev.isola.images;
+
+import dev.isola.ContainerException;
+import dev.isola.IdMapping;
+import dev.isola.Image;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * A directory of unpacked image layers, each unpacked once and shared by every image that has it.
+ * Safe to use from several threads and several processes at once.
+ *
+ * <pre>
+ * &lt;store&gt;/id-mapping              the id mapping the files are owned for
+ * &lt;store&gt;/layers/&lt;diff id hex&gt;/    one unpacked layer, an overlayfs lower directory
+ * &lt;store&gt;/images/&lt;config hex&gt;.json  a loaded image: its layers and defaults
+ * &lt;store&gt;/locks/&lt;diff id hex&gt;      held while a layer is unpacked or removed
+ * &lt;store&gt;/tmp/                     private working directories, each with a lock file
+ * </pre>
+ *
+ * <p>The files are owned for one id mapping, fixed when the store is created: as root, each file
+ * belongs to the host id its image owner maps to; as an ordinary user, every file is the caller's
+ * (the container's root). A container of an image must map ids as {@link Image#idMapping()} says.
+ */
+public final class ImageStore {
+  private static final String MAPPING_FILE = "id-mapping";
+
+  private final Path directory;
+  private final IdMapping mapping;
+  private final Ownership ownership;
+
+  private ImageStore(Path directory, IdMapping mapping, Ownership ownership) {
+    this.directory = directory;
+    this.mapping = mapping;
+    this.ownership = ownership;
+  }
+
+  /**
+   * The store in the system property {@code isola.image.store} if set, else {@code
+   * $XDG_CACHE_HOME/isola/images}, else {@code $HOME/.cache/isola/images} when HOME is a writable
+   * directory, else {@code isola-<uid>/images} in {@code java.io.tmpdir}; owned for {@link
+   * IdMapping#automatic()}.
+   */
+  public static ImageStore defaultStore() {
+    return open(defaultDirectory());
+  }
+
+  private static Path defaultDirectory() {
+    String property = System.getProperty("isola.image.store");
+    if (property != null && !property.isEmpty()) {
+      return Path.of(property);
+    }
+    String cache = System.getenv("XDG_CACHE_HOME");
+    if (cache != null && cache.startsWith("/")) {
+      return Path.of(cache, "isola", "images");
+    }
+    String home = System.getenv("HOME");
+    if (home != null && home.startsWith("/") && Files.isDirectory(Path.of(home)) && Files.isWritable(Path.of(home))) {
+      return Path.of(home, ".cache", "isola", "images");
+    }
+    Path shared = Path.of(System.getProperty("java.io.tmpdir"), "isola-" + LibC.INSTANCE.geteuid());
+    try {
+      Files.createDirectories(shared);
+      Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwx------"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the image store's parent " + shared, e);
+    }
+    // In a shared temp directory another user could have made it first, to read or plant layers.
+    if (!ownedByCaller(shared)) {
+      throw new ContainerException("the default image store's parent " + shared
+          + " belongs to another user; set -Disola.image.store to a directory of your own");
+    }
+    return shared.resolve("images");
+  }
+
+  private static boolean ownedByCaller(Path p) {
+    try {
+      return ((Integer) Files.getAttribute(p, "unix:uid", LinkOption.NOFOLLOW_LINKS)) == LibC.INSTANCE.geteuid();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The store in {@code directory}, created if missing, owned for {@link IdMapping#automatic()}. */
+  public static ImageStore open(Path directory) {
+    return open(directory, IdMapping.automatic());
+  }
+
+  /**
+   * The store in {@code directory} (created mode 0700 if missing) whose files are owned for {@code
+   * mapping}, {@linkplain IdMapping#resolved() resolved} on this host.
+   *
+   * @throws ContainerException if the store was created for another mapping
+   */
+  public static ImageStore open(Path directory, IdMapping mapping) {
+    Objects.requireNonNull(directory, "directory");
+    IdMapping resolved = Objects.requireNonNull(mapping, "mapping").resolved();
+    Path dir = directory.toAbsolutePath().normalize();
+    try {
+      if (!Files.isDirectory(dir)) {
+        Files.createDirectories(dir.getParent());
+        try {
+          Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (FileAlreadyExistsException e) {
+          // another thread or process made it first
+        }
+      }
+      for (String sub : List.of("layers", "images", "locks", "tmp")) {
+        Files.createDirectories(dir.resolve(sub));
+      }
+      checkMapping(dir, resolved);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the image store " + dir, e);
+    }
+    return new ImageStore(dir, resolved, Ownership.forCaller(resolved));
+  }
+
+  private static void checkMapping(Path dir, IdMapping resolved) throws IOException {
+    String wanted = describe(resolved);
+    Path file = dir.resolve(MAPPING_FILE);
+    try (FileLock lock = FileLock.acquire(dir.resolve("locks").resolve(MAPPING_FILE))) {
+      if (!Files.exists(file)) {
+        Files.writeString(file, wanted, StandardCharsets.UTF_8);
+      }
+    }
+    String recorded = Files.readString(file, StandardCharsets.UTF_8);
+    if (!recorded.equals(wanted)) {
+      throw new ContainerException("image store " + dir + " holds files owned for the id mapping\n" + recorded
+          + "not for\n" + wanted + "open it with that mapping, or use another directory");
+    }
+  }
+
+  private static String describe(IdMapping m) {
+    return m.uids().stream().map(r -> "uid " + r.containerId() + " " + r.hostId() + " " + r.count() + "\n")
+        .collect(Collectors.joining())
+        + m.gids().stream().map(r -> "gid " + r.containerId() + " " + r.hostId() + " " + r.count() + "\n")
+        .collect(Collectors.joining());
+  }
+
+  public Path directory() {
+    return directory;
+  }
+
+  /** The resolved id mapping the store's files are owned for. */
+  public IdMapping idMapping() {
+    return mapping;
+  }
+
+  /**
+   * Imports the image at {@code source}: an OCI image layout directory, an OCI layout tar, or a
+   * docker-archive tar, told apart by their content. Verifies the manifest, the config and every
+   * layer it unpacks against their digests, and unpacks each layer not already in the store. A
+   * layer that fails verification, or has an entry that would leave its directory, is refused
+   * whole, and nothing of it is kept.
+   *
+   * @throws ContainerException if the image is malformed, fails verification or is unsafe
+   * @throws UncheckedIOException if reading the source or writing the store fails
+   */
+  public Image load(Path source) {
+    Objects.requireNonNull(source, "source");
+    try (ImageArchive archive = ImageArchive.open(source)) {
+      ImageManifest manifest = ImageManifest.read(archive);
+      String image = "image sha256:" + manifest.configDigest + " from " + source;
+      ImageConfig config = ImageConfig.parse("config of " + image,
+          ImageManifest.object(archive, "config", manifest.config));
+      if (config.diffIds.size() != manifest.layers.size()) {
+        throw new ContainerException(image + ": its manifest lists " + manifest.layers.size()
+            + " layers, its config " + config.diffIds.size() + " diff_ids");
+      }
+      try (Scratch scratch = Scratch.create(tmp(), config.diffIds)) {
+        List<Path> layers = new ArrayList<>();
+        for (int i = 0; i < config.diffIds.size(); i++) {
+          layers.add(layer(archive, manifest.layers.get(i), config.diffIds.get(i), scratch));
+        }
+        ImageRecord record = ImageRecord.of(manifest.configDigest, config, ImageUser.resolve(config.user, layers, image));
+        Image loaded;
+        try {
+          loaded = record.toImage(layersDir(), mapping);
+        } catch (IllegalArgumentException e) {
+          throw new ContainerException(image + ": " + e.getMessage(), e);
+        }
+        record.write(directory.resolve("images").resolve(manifest.configDigest + ".json"), scratch.dir());
+        return loaded;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot load the image " + source + " into " + directory + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** The layer's directory, unpacked now unless it already is. */
+  private Path layer(ImageArchive archive, ImageManifest.Layer blob, String diffId, Scratch scratch) throws IOException {
+    Path dir = layersDir().resolve(diffId);
+    try (FileLock lock = FileLock.acquire(directory.resolve("locks").resolve(diffId))) {
+      if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        return dir;
+      }
+      Path work = scratch.dir().resolve(diffId);
+      Files.createDirectory(work);
+      try (InputStream in = archive.open(blob.path)) {
+        LayerUnpacker.unpack(in, blob.digest, diffId, work, ownership, blob.describe() + " (diff_id sha256:" + diffId + ")");
+        // Renamed whole into place: no reader ever sees half a layer.
+        Files.move(work, dir, StandardCopyOption.ATOMIC_MOVE);
+      } catch (NoSuchFileException e) {
+        throw new ContainerException("image " + archive.source + " has no file " + blob.path + " for " + blob.describe(), e);
+      } finally {
+        Trees.delete(work);
+      }
+      return dir;
+    }
+  }
+
+  /** The images loaded into this store, by id. */
+  public List<Image> images() {
+    List<Image> images = new ArrayList<>();
+    try (DirectoryStream<Path> records = Files.newDirectoryStream(directory.resolve("images"), "*.json")) {
+      for (Path record : records) {
+        images.add(ImageRecord.read(record).toImage(layersDir(), mapping));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list the images of " + directory, e);
+    }
+    images.sort((a, b) -> a.id().compareTo(b.id()));
+    return images;
+  }
+
+  /**
+   * Forgets {@code image}: it is no longer listed, and {@link #gc()} removes the layers no other
+   * image has. Nothing happens if the store does not have it. Containers running from it are not
+   * disturbed until gc runs.
+   */
+  public void remove(Image image) {
+    String hex = Sha256.hexOf("image", image.id());
+    try {
+      Files.deleteIfExists(directory.resolve("images").resolve(hex + ".json"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot remove the image " + image.id() + " from " + directory, e);
+    }
+  }
+
+  /**
+   * Removes the unpacked layers that no image of the store has, and what dead processes left in
+   * its working directory. Layers that a load in progress (in any process) needs are kept.
+   *
+   * @return the number of layers removed
+   */
+  public long gc() {
+    long removed = 0;
+    try {
+      Set<String> candidates = new HashSet<>();
+      try (DirectoryStream<Path> layers = Files.newDirectoryStream(layersDir())) {
+        layers.forEach(l -> candidates.add(l.getFileName().toString()));
+      }
+      for (String layer : candidates) {
+        try (FileLock lock = FileLock.acquire(directory.resolve("locks").resolve(layer))) {
+          // Checked under the layer's lock: a load pins its layers before it takes their locks.
+          if (referenced().contains(layer)) {
+            continue;
+          }
+          try (Scratch trash = Scratch.create(tmp(), List.of())) {
+            Files.move(layersDir().resolve(layer), trash.dir().resolve(layer), StandardCopyOption.ATOMIC_MOVE);
+          }
+          removed++;
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot collect garbage in the image store " + directory, e);
+    }
+    return removed;
+  }
+
+  /** The layers that an image record has, or a live load pins; also sweeps dead loads' scratch. */
+  private Set<String> referenced() throws IOException {
+    Set<String> referenced = Scratch.sweep(tmp());
+    try (DirectoryStream<Path> records = Files.newDirectoryStream(directory.resolve("images"), "*.json")) {
+      for (Path record : records) {
+        referenced.addAll(ImageRecord.read(record).layers);
+      }
+    }
+    return referenced;
+  }
+
+  private Path layersDir() {
+    return directory.resolve("layers");
+  }
+
+  private Path tmp() {
+    return directory.resolve("tmp");
+  }
+
+  @Override
+  public String toString() {
+    return "ImageStore{" + directory + ", " + mapping + "}";
+  }
+}
