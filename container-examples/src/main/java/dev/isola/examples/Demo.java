@@ -1,15 +1,17 @@
 package dev.isola.examples;
 
+import static dev.isola.examples.Report.expect;
+import static dev.isola.examples.Report.finish;
+import static dev.isola.examples.Report.row;
+import static dev.isola.examples.Report.run;
+import static dev.isola.examples.Report.runOk;
+
 import dev.isola.Container;
-import dev.isola.ContainerException;
-import dev.isola.ContainerSpec;
 import dev.isola.ExitReason;
 import dev.isola.ExitStatus;
 import dev.isola.Signal;
+import dev.isola.examples.Report.Run;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -30,32 +31,29 @@ import java.util.stream.Stream;
  * Exits with 1 if any section failed.
  */
 public final class Demo {
-  private static final String ROW = "  %-22s %s%n";
   private static final List<String> MOUNT_FLAGS = List.of("ro", "rw", "nosuid", "nodev", "noexec");
-  private int failed;
 
   public static void main(String[] args) {
     Demo d = new Demo();
-    d.section("Hostname (UTS namespace)", d::hostname);
-    d.section("Process ids (PID namespace)", d::pids);
-    d.section("User (USER namespace)", d::user);
-    d.section("Namespaces (/proc/self/ns)", d::namespaces);
-    d.section("Mounts (MOUNT namespace)", d::mounts);
-    d.section("Network (NETWORK namespace)", d::network);
-    d.section("Read-only root", d::readOnlyRoot);
-    d.section("Open descriptors", d::descriptors);
-    d.section("Exit code and signal", d::exitAndSignal);
-    d.section("Start-to-exit time", d::timing);
-    System.out.println();
-    System.out.println(d.failed == 0 ? "All sections passed." : d.failed + " section(s) failed.");
-    System.exit(d.failed == 0 ? 0 : 1);
+    Report report = new Report();
+    report.section("Hostname (UTS namespace)", d::hostname);
+    report.section("Process ids (PID namespace)", d::pids);
+    report.section("User (USER namespace)", d::user);
+    report.section("Namespaces (/proc/self/ns)", d::namespaces);
+    report.section("Mounts (MOUNT namespace)", d::mounts);
+    report.section("Network (NETWORK namespace)", d::network);
+    report.section("Read-only root", d::readOnlyRoot);
+    report.section("Open descriptors", d::descriptors);
+    report.section("Exit code and signal", d::exitAndSignal);
+    report.section("Start-to-exit time", d::timing);
+    report.exit();
   }
 
   private void hostname() throws Exception {
     Run r = runOk(Container.builder().hostname("demo").command("uname", "-n"));
     row("host", read("/proc/sys/kernel/hostname"));
-    row("container", r.out.strip() + "   (set with .hostname(\"demo\"))");
-    expect(r.out.strip().equals("demo"), "hostname inside is \"" + r.out.strip() + "\"");
+    row("container", r.out().strip() + "   (set with .hostname(\"demo\"))");
+    expect(r.out().strip().equals("demo"), "hostname inside is \"" + r.out().strip() + "\"");
   }
 
   private void pids() throws Exception {
@@ -64,7 +62,7 @@ public final class Demo {
       String hostView = ProcessHandle.of(c.pid()).flatMap(h -> h.info().command()).orElse("?");
       c.stdin().close(); // ends the read: the container stays until the host has looked at it
       Run r = finish(c);
-      List<String> lines = r.out.lines().collect(Collectors.toList());
+      List<String> lines = r.out().lines().collect(Collectors.toList());
       row("host: this JVM", "pid " + ProcessHandle.current().pid() + ", " + count("/proc") + " processes in /proc");
       row("host: container pid 1", "pid " + c.pid() + " (" + hostView + ")");
       row("container: echo $$", lines.isEmpty() ? "?" : lines.get(0) + "   (1 is Isola's init, 2 the command)");
@@ -72,7 +70,7 @@ public final class Demo {
       expect(!lines.isEmpty() && lines.get(0).equals("2"), "echo $$ printed " + lines);
     }
     Run noInit = runOk(Container.builder().init(false).command("sh", "-c", "echo $$"));
-    row("with .init(false)", "echo $$ -> " + noInit.out.strip());
+    row("with .init(false)", "echo $$ -> " + noInit.out().strip());
   }
 
   private void user() throws Exception {
@@ -82,7 +80,7 @@ public final class Demo {
           .filter(l -> l.startsWith("Uid:")).findFirst().orElse("Uid: ?").split("\\s+")[1];
       c.stdin().close(); // ends the read, so the container exits
       Run r = finish(c);
-      String[] lines = r.out.split("\n");
+      String[] lines = r.out().split("\n");
       long me = ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
       String[] map = lines.length > 1 ? lines[1].trim().split("\\s+") : new String[] {"?", "?", "?"};
       row("host: this JVM", "uid " + me + (me == 0 ? " (root)" : " (an ordinary user)"));
@@ -100,7 +98,7 @@ public final class Demo {
     // the link's text names the kind (pid_for_children reads "pid:[…]"), so print the file name too
     Run r = runOk(Container.builder().command("sh", "-c", "for f in /proc/self/ns/*; do echo ${f##*/} $(readlink $f); done"));
     Map<String, String> inside = new TreeMap<>();
-    r.out.lines().map(l -> l.split(" ")).forEach(f -> inside.put(f[0], f[f.length - 1].replaceAll(".*:", "")));
+    r.out().lines().map(l -> l.split(" ")).forEach(f -> inside.put(f[0], f[f.length - 1].replaceAll(".*:", "")));
     System.out.printf("  %-18s %-16s %-16s%n", "namespace", "host", "container");
     int newOnes = 0;
     try (Stream<Path> ns = Files.list(Path.of("/proc/self/ns"))) {
@@ -119,7 +117,7 @@ public final class Demo {
 
   private void mounts() throws Exception {
     Run r = runOk(Container.builder().command("cat", "/proc/self/mounts"));
-    List<String> lines = r.out.lines().collect(Collectors.toList());
+    List<String> lines = r.out().lines().collect(Collectors.toList());
     row("host", Files.readAllLines(Path.of("/proc/self/mounts")).size() + " mounts");
     row("container", lines.size() + " mounts:");
     for (String l : lines) {
@@ -131,7 +129,7 @@ public final class Demo {
 
   private void network() throws Exception {
     Run r = runOk(Container.builder().command("cat", "/proc/net/dev"));
-    List<String> inside = interfaces(r.out);
+    List<String> inside = interfaces(r.out());
     row("host interfaces", String.join(", ", interfaces(read("/proc/net/dev"))));
     row("container interfaces", String.join(", ", inside));
     expect(inside.equals(List.of("lo")), "the container sees " + inside);
@@ -142,16 +140,16 @@ public final class Demo {
         + " if echo x 2>/dev/null > $f; then echo \"$f: written\"; else echo \"$f: refused\"; fi; done;"
         + " echo x > /usr/isola-demo";
     Run r = run(Container.builder().command("sh", "-c", script));
-    r.out.lines().forEach(l -> row("write " + l.substring(0, l.indexOf(':')), l.substring(l.indexOf(':') + 2)));
-    row("the shell's error", r.err.strip());
-    expect(r.out.equals("/usr/isola-demo: refused\n/isola-demo: refused\n/tmp/isola-demo: written\n"), r.out);
+    r.out().lines().forEach(l -> row("write " + l.substring(0, l.indexOf(':')), l.substring(l.indexOf(':') + 2)));
+    row("the shell's error", r.err().strip());
+    expect(r.out().equals("/usr/isola-demo: refused\n/isola-demo: refused\n/tmp/isola-demo: written\n"), r.out());
   }
 
   private void descriptors() throws Exception {
     Run r = runOk(Container.builder().command("ls", "-l", "/proc/self/fd"));
     long hostFds = count("/proc/self/fd");
     row("host: this JVM", hostFds + " open descriptors");
-    for (String l : r.out.lines().filter(l -> l.contains("->")).collect(Collectors.toList())) {
+    for (String l : r.out().lines().filter(l -> l.contains("->")).collect(Collectors.toList())) {
       String[] f = l.trim().split("\\s+");
       row("container: fd " + f[f.length - 3], f[f.length - 1]);
     }
@@ -160,12 +158,12 @@ public final class Demo {
 
   private void exitAndSignal() throws Exception {
     Run exit3 = run(Container.builder().command("sh", "-c", "exit 3"));
-    row("sh -c 'exit 3'", exit3.status.reason() + ", code " + exit3.status.exitCode());
-    expect(exit3.status.exitCode() == 3, exit3.status.toString());
+    row("sh -c 'exit 3'", exit3.status().reason() + ", code " + exit3.status().exitCode());
+    expect(exit3.status().exitCode() == 3, exit3.status().toString());
     try (Container c = Container.builder().command("sleep", "60").start()) {
       Thread.sleep(100);
       c.kill(Signal.TERM);
-      ExitStatus s = c.waitFor(Duration.ofSeconds(10)).orElseThrow(() -> new Unexpected("sleep still runs 10 s after kill(TERM)"));
+      ExitStatus s = c.waitFor(Duration.ofSeconds(10)).orElseThrow(() -> new Report.Unexpected("sleep still runs 10 s after kill(TERM)"));
       row("sleep 60, kill(TERM)", s.reason() + ", signal " + s.signal().map(Enum::name).orElse("?")
           + ", code " + s.exitCode() + ", after " + s.wallTime().toMillis() + " ms");
       expect(s.reason() == ExitReason.KILLED && s.signal().equals(Optional.of(Signal.TERM)), s.toString());
@@ -186,37 +184,6 @@ public final class Demo {
 
   // ---- helpers ----
 
-  /** What a finished container printed, and how it ended. */
-  private record Run(String out, String err, ExitStatus status) {}
-
-  private static Run run(ContainerSpec.Builder b) throws Exception {
-    try (Container c = b.start()) {
-      return finish(c);
-    }
-  }
-
-  /** Like {@link #run}, but the command must succeed. */
-  private static Run runOk(ContainerSpec.Builder b) throws Exception {
-    Run r = run(b);
-    expect(r.status.isSuccess(), r.status + (r.err.isBlank() ? "" : ": " + r.err.strip()));
-    return r;
-  }
-
-  /** Reads stdout fully (stderr on the side, so that neither pipe fills up), then waits. */
-  private static Run finish(Container c) throws Exception {
-    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> text(c.stderr()));
-    String out = text(c.stdout());
-    return new Run(out, err.join(), c.waitFor());
-  }
-
-  private static String text(InputStream in) {
-    try {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   private static List<String> interfaces(String procNetDev) {
     return procNetDev.lines().filter(l -> l.contains(":")).map(l -> l.substring(0, l.indexOf(':')).trim())
         .collect(Collectors.toList());
@@ -230,39 +197,5 @@ public final class Demo {
     try (Stream<Path> s = Files.list(Path.of(dir))) {
       return s.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).count();
     }
-  }
-
-  private static void expect(boolean ok, String unexpected) {
-    if (!ok) {
-      throw new Unexpected("unexpected result: " + unexpected);
-    }
-  }
-
-  private static void row(String label, String value) {
-    System.out.printf(ROW, label, value);
-  }
-
-  private void section(String title, Section body) {
-    System.out.println();
-    System.out.println("== " + title + " " + "=".repeat(Math.max(3, 60 - title.length())));
-    try {
-      body.run();
-    } catch (Exception | LinkageError e) {
-      failed++;
-      boolean plain = e instanceof ContainerException || e instanceof Unexpected;
-      System.out.println("  FAILED: " + (plain ? e.getMessage() : e.toString()));
-    }
-  }
-
-  private static final class Unexpected extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    Unexpected(String message) {
-      super(message);
-    }
-  }
-
-  private interface Section {
-    void run() throws Exception;
   }
 }

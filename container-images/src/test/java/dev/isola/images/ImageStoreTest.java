@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 /** Loading real images as root (CI's user), into stores owned for the automatic mapping. */
 class ImageStoreTest {
-  private static final long BASE = TestRuntime.HOST_BASE;
+  private static final long BASE = IdMapping.automatic().resolved().uids().get(0).hostId();
   private Path work;
   private ImageStore store;
 
