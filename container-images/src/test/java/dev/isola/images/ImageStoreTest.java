@@ -33,7 +33,7 @@ class ImageStoreTest {
 
   @BeforeEach
   void setUp() throws IOException {
-    assertThat(LibC.INSTANCE.geteuid()).as("this class tests ownership as root; RootlessImageTest the rest").isZero();
+    assertThat(LibC.INSTANCE.geteuid()).as("this class tests ownership as root; RootlessImageTest as an ordinary user").isZero();
     assertThat(TestImages.OCI).isDirectory(); // builds the images before any test's clock starts
     work = Files.createTempDirectory("isola-store-test-");
     store = ImageStore.open(work.resolve("store"));

@@ -11,11 +11,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Command lines for a second JVM that runs a main class of the tests against the built classes. */
-final class ChildJvm {
+/**
+ * Command lines for a second JVM that runs a main class of the tests against the built classes.
+ * Public for container-images' rootless test, which gets it from this module's test jar.
+ */
+public final class ChildJvm {
   private ChildJvm() {}
 
-  static String java() {
+  public static String java() {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
@@ -34,7 +37,7 @@ final class ChildJvm {
    * A copy of the class path that any user can read, in {@code dir}: the build's own directories
    * may lie under a home that uid 65534 cannot enter.
    */
-  static String worldReadableClassPath(Path dir) {
+  public static String worldReadableClassPath(Path dir) {
     List<String> entries = new ArrayList<>();
     int i = 0;
     try {
@@ -68,7 +71,7 @@ final class ChildJvm {
   }
 
   /** Runs to the end and returns stdout and stderr together. */
-  static String run(List<String> command) {
+  public static String run(List<String> command) {
     try {
       Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
       p.getOutputStream().close();
