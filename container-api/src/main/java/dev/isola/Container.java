@@ -162,14 +162,25 @@ public final class Container implements AutoCloseable {
    * hostTarget}, which must not exist yet. Works while the container runs and after it ended,
    * until {@link #close()}: from a rootfs directory, or from an overlay's upper layer over its
    * lower ones. Symbolic links are copied as links, never followed; files keep their permission
-   * bits but not setuid or setgid, and belong to the caller. Other mounts (tmpfs, binds) are not
-   * part of the root.
+   * bits but not setuid or setgid, and belong to the caller; a pipe, socket or device is refused
+   * without being opened. Other mounts (tmpfs, binds) are not part of the root.
    *
    * @throws UnsupportedFeatureException if the root is the host view, which keeps nothing
    * @throws ContainerException if the source is missing or the copy fails (the message names it)
    */
   public void copyOut(String source, Path hostTarget) {
-    running.copyOut(ContainerPaths.requireAbsolute("copy source", source), Objects.requireNonNull(hostTarget, "hostTarget"));
+    copyOut(source, hostTarget, Long.MAX_VALUE);
+  }
+
+  /**
+   * Like {@link #copyOut(String, Path)}, but fails once the copy would hold more than {@code
+   * maxBytes} bytes of file content (a sandbox's 100 GB sparse file), removing what it wrote.
+   */
+  public void copyOut(String source, Path hostTarget, long maxBytes) {
+    if (maxBytes < 0) {
+      throw new IllegalArgumentException("maxBytes must not be negative: " + maxBytes);
+    }
+    running.copyOut(ContainerPaths.requireAbsolute("copy source", source), Objects.requireNonNull(hostTarget, "hostTarget"), maxBytes);
   }
 
   /**

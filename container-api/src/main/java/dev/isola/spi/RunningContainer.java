@@ -40,8 +40,8 @@ public interface RunningContainer {
   /** Copies into the running container's root; see {@link dev.isola.Container#copyIn(FileCopy)}. */
   void copyIn(FileCopy copy);
 
-  /** Copies out of the container's root; see {@link dev.isola.Container#copyOut(String, Path)}. */
-  void copyOut(String source, Path hostTarget);
+  /** Copies out of the container's root; see {@link dev.isola.Container#copyOut(String, Path, long)}. */
+  void copyOut(String source, Path hostTarget, long maxBytes);
 
   /**
    * The level at which the spec's filesystem rules are enforced, 0 when none are; a runtime that

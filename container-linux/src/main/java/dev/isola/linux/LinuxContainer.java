@@ -433,7 +433,7 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   }
 
   @Override
-  public void copyOut(String source, java.nio.file.Path hostTarget) {
+  public void copyOut(String source, java.nio.file.Path hostTarget, long maxBytes) {
     if (closed) {
       throw new IllegalStateException("cannot copy " + source + " out: the container is closed, and its root layers are gone");
     }
@@ -444,7 +444,7 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     RootView view = layers.map(RootLayers::view).orElseGet(() -> new RootView(List.of(spec.rootfs().orElseThrow(() ->
         new UnsupportedFeatureException("copying out of a container whose root is the host view",
             "that root is a tmpfs inside the container, which keeps nothing; give it a rootfs, an overlay or an image")))));
-    view.copyOut(source, hostTarget);
+    view.copyOut(source, hostTarget, maxBytes);
   }
 
   @Override

@@ -272,7 +272,7 @@ final class RootLayers {
     try {
       delete(root);
     } catch (IOException e) {
-      throw new ContainerException("cannot remove the container's root layers in " + root + ": " + e, e);
+      throw new ContainerException("cannot remove " + root + ": " + e, e);
     }
   }
 

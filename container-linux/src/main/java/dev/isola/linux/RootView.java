@@ -102,42 +102,89 @@ final class RootView {
 
   /**
    * Copies {@code source} to the new host path {@code target}: directories, regular files (their
-   * permission bits, never setuid or setgid) and symbolic links (as links). The copies belong to
-   * the caller.
+   * permission bits, never setuid or setgid) and symbolic links (as links), at most {@code
+   * maxBytes} of file content. The copies belong to the caller; a failed copy is removed.
    */
-  void copyOut(String source, Path target) {
+  void copyOut(String source, Path target, long maxBytes) {
     List<Path> found = find(source).orElseThrow(() -> new ContainerException(
         "cannot copy " + source + " out of the container: its root has no such file or directory"));
     if (Files.exists(target, NOFOLLOW)) {
       throw new ContainerException("cannot copy " + source + " out of the container to " + target + ": the target exists");
     }
     try {
-      copy(source, found, target);
-    } catch (IOException e) {
-      throw new ContainerException("cannot copy " + source + " out of the container to " + target + ": " + e, e);
+      new Copy(maxBytes).copy(source, found, target);
+    } catch (IOException | RuntimeException e) {
+      if (Files.exists(target, NOFOLLOW)) {
+        RootLayers.removeTree(target);
+      }
+      throw e instanceof ContainerException ? (ContainerException) e
+          : new ContainerException("cannot copy " + source + " out of the container to " + target + ": " + e, e);
     }
   }
 
-  private static void copy(String inside, List<Path> found, Path target) throws IOException {
-    Path top = found.get(0);
-    PosixFileAttributes a = Files.readAttributes(top, PosixFileAttributes.class, NOFOLLOW);
-    if (a.isSymbolicLink()) {
-      Files.createSymbolicLink(target, Files.readSymbolicLink(top));
-    } else if (a.isDirectory()) {
-      Files.createDirectory(target);
-      for (String name : names(found)) {
-        copy(inside + "/" + name, child(found, name), target.resolve(name));
+  /** One copy out, with what it may still write. */
+  private static final class Copy {
+    private long left;
+    private final long max;
+
+    Copy(long max) {
+      this.left = max;
+      this.max = max;
+    }
+
+    void copy(String inside, List<Path> found, Path target) throws IOException {
+      Path top = found.get(0);
+      PosixFileAttributes a = Files.readAttributes(top, PosixFileAttributes.class, NOFOLLOW);
+      if (a.isSymbolicLink()) {
+        Files.createSymbolicLink(target, Files.readSymbolicLink(top));
+      } else if (a.isDirectory()) {
+        Files.createDirectory(target);
+        for (String name : names(found)) {
+          copy(inside + "/" + name, child(found, name), target.resolve(name));
+        }
+        Files.setPosixFilePermissions(target, a.permissions());
+      } else if (a.isRegularFile()) {
+        if (a.size() > left) {
+          throw new ContainerException("cannot copy " + inside + " out of the container: more than " + max + " bytes");
+        }
+        left -= a.size();
+        try (InputStream in = Files.newInputStream(top, NOFOLLOW);
+            OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+          // the size read above is the limit: a file that grows meanwhile is cut there
+          in.transferTo(new LimitedOutput(out, a.size(), inside));
+        }
+        // permission bits only: a setuid file copied out by root must not become a setuid-root program
+        Files.setPosixFilePermissions(target, a.permissions());
+      } else {
+        throw new ContainerException("cannot copy " + inside + " out of the container: it is a device, socket or pipe,"
+            + " which is not copied (nor opened)");
       }
-      Files.setPosixFilePermissions(target, a.permissions());
-    } else if (a.isRegularFile()) {
-      try (InputStream in = Files.newInputStream(top, NOFOLLOW);
-          OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        in.transferTo(out);
+    }
+  }
+
+  /** Fails past {@code limit} bytes. */
+  private static final class LimitedOutput extends java.io.FilterOutputStream {
+    private long left;
+    private final String inside;
+
+    LimitedOutput(OutputStream out, long limit, String inside) {
+      super(out);
+      this.left = limit;
+      this.inside = inside;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      if (len > left) {
+        throw new ContainerException("cannot copy " + inside + " out of the container: it grew while being copied");
       }
-      // permission bits only: a setuid file copied out by root must not become a setuid-root program
-      Files.setPosixFilePermissions(target, a.permissions());
-    } else {
-      throw new IOException(inside + " is a device, socket or pipe, which is not copied");
+      left -= len;
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
     }
   }
 
