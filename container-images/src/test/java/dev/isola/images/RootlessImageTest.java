@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -16,28 +15,19 @@ import org.junit.jupiter.api.Test;
 
 /** An ordinary user (uid 65534, in a second JVM) loads an image and runs it. */
 class RootlessImageTest {
-  private static final int NOBODY = 65534;
+  private static final int NOBODY = ChildJvm.NOBODY;
   private static Path work;
   private static String output;
-  private static final Map<String, String> results = new LinkedHashMap<>();
+  private static Map<String, String> results;
 
   @BeforeAll
   static void runAsNobody() throws IOException {
     assertThat(LibC.INSTANCE.geteuid()).as("the test starts the second JVM as root with setpriv").isZero();
     work = Files.createTempDirectory("isola-images-rootless-");
     Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxrwxrwx"));
-    String classPath = ChildJvm.worldReadableClassPath(Files.createDirectories(work.resolve("cp")));
-    Path tmp = Files.createDirectories(work.resolve("tmp"));
-    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
-    output = ChildJvm.run(List.of("setpriv", "--reuid", Integer.toString(NOBODY), "--regid", Integer.toString(NOBODY),
-        "--clear-groups", "--", ChildJvm.java(), "-Djna.tmpdir=" + tmp, "-Djava.io.tmpdir=" + tmp, "-cp", classPath,
-        RootlessImageMain.class.getName(), TestImages.ociImg().toString(), tmp.resolve("store").toString()));
-    for (String line : output.split("\n")) {
-      int colon = line.indexOf(": ");
-      if (colon > 0) {
-        results.put(line.substring(0, colon), line.substring(colon + 2));
-      }
-    }
+    Path store = work.resolve("tmp/store");
+    output = ChildJvm.runAsNobody(work, RootlessImageMain.class, List.of(TestImages.ociImg().toString(), store.toString()));
+    results = ChildJvm.results(output);
   }
 
   @AfterAll

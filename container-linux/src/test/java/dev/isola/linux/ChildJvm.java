@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -68,6 +70,41 @@ public final class ChildJvm {
       throw new UncheckedIOException(e);
     }
     return String.join(File.pathSeparator, entries);
+  }
+
+  /** The uid of the ordinary user the rootless tests run as. */
+  public static final int NOBODY = 65534;
+
+  /**
+   * Runs {@code main} in a second JVM as {@link #NOBODY} (started as root with setpriv), with a
+   * world-readable copy of the class path and a temporary directory of its own, both in {@code
+   * work}; returns its stdout and stderr together.
+   */
+  public static String runAsNobody(Path work, Class<?> main, List<String> args) {
+    try {
+      String classPath = worldReadableClassPath(Files.createDirectories(work.resolve("cp")));
+      Path tmp = Files.createDirectories(work.resolve("tmp"));
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwxrwxrwx"));
+      List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid", Integer.toString(NOBODY), "--regid",
+          Integer.toString(NOBODY), "--clear-groups", "--", java(), "-Djna.tmpdir=" + tmp, "-Djava.io.tmpdir=" + tmp,
+          "-cp", classPath, main.getName()));
+      cmd.addAll(args);
+      return run(cmd);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The {@code name: result} lines a second JVM printed. */
+  public static Map<String, String> results(String output) {
+    Map<String, String> results = new LinkedHashMap<>();
+    for (String line : output.split("\n")) {
+      int colon = line.indexOf(": ");
+      if (colon > 0) {
+        results.put(line.substring(0, colon), line.substring(colon + 2));
+      }
+    }
+    return results;
   }
 
   /** Runs to the end and returns stdout and stderr together. */

@@ -7,7 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -19,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * against a world-readable copy of the built classes.
  */
 class RootlessTest {
-  private static final int NOBODY = 65534;
+  private static final int NOBODY = ChildJvm.NOBODY;
   private static Path workDir;
   private static Map<String, String> results;
   private static String output;
@@ -37,23 +36,10 @@ class RootlessTest {
     Files.setPosixFilePermissions(workDir, PosixFilePermissions.fromString("rwxr-xr-x"));
     Path shared = Files.createDirectories(workDir.resolve("shared"));
     Files.writeString(shared.resolve("shared.txt"), "from the host\n");
-    String classPath = ChildJvm.worldReadableClassPath(Files.createDirectories(workDir.resolve("cp")));
-    Path jnaTmp = Files.createDirectories(workDir.resolve("jna"));
-    Files.setPosixFilePermissions(jnaTmp, PosixFilePermissions.fromString("rwxrwxrwx"));
-
-    List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid", Integer.toString(NOBODY), "--regid",
-        Integer.toString(NOBODY), "--clear-groups", "--", ChildJvm.java(), "-Djna.tmpdir=" + jnaTmp,
-        "-Djava.io.tmpdir=" + jnaTmp, "-cp", classPath, RootlessMain.class.getName(),
-        TestRootfs.busybox().toString(), shared.toString()));
-    cmd.addAll(List.of(only));
-    output = ChildJvm.run(cmd);
-    results = new LinkedHashMap<>();
-    for (String line : output.split("\n")) {
-      int colon = line.indexOf(": ");
-      if (colon > 0) {
-        results.put(line.substring(0, colon), line.substring(colon + 2));
-      }
-    }
+    List<String> args = new ArrayList<>(List.of(TestRootfs.busybox().toString(), shared.toString()));
+    args.addAll(List.of(only));
+    output = ChildJvm.runAsNobody(workDir, RootlessMain.class, args);
+    results = ChildJvm.results(output);
   }
 
   @AfterAll
