@@ -47,8 +47,6 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   private final ContainerSpec spec;
   private final Optional<Cgroup> cgroup;
   private final Optional<RootLayers> layers;
-  /** The host uid and gid of the container's root, who owns what is copied in. */
-  private final long[] rootIds;
   private volatile boolean closed;
   private int monitorPid;
   /** A pidfd of the monitor: it becomes readable when the monitor has exited. */
@@ -85,7 +83,6 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     this.spec = spec;
     this.cgroup = cgroup;
     this.layers = layers;
-    this.rootIds = LinuxRuntimeProvider.rootIds(spec, Host.current());
     this.statusFd = statusFd;
     this.status = new Fd(statusFd);
     this.control = new Fd(controlFd);
@@ -427,7 +424,8 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     if (exit.isDone()) {
       throw new ContainerException("cannot copy to " + copy.target() + ": the container has ended");
     }
-    try (RunningRoot root = RunningRoot.of(containerPid, rootIds)) {
+    // the container's root owns what is copied in
+    try (RunningRoot root = RunningRoot.of(containerPid, LinuxRuntimeProvider.rootIds(spec, Host.current()))) {
       root.copyIn(copy);
     }
   }
