@@ -6,12 +6,14 @@ import dev.isola.ContainerException;
 import dev.isola.ContainerSpec;
 import dev.isola.ContainerStartException;
 import dev.isola.ContainerStats;
-import dev.isola.UnsupportedFeatureException;
+import dev.isola.ExitReason;
 import dev.isola.ExitStatus;
+import dev.isola.FileCopy;
 import dev.isola.Signal;
 import dev.isola.Stdio;
-import dev.isola.linux.LaunchPlan.Op;
+import dev.isola.UnsupportedFeatureException;
 import dev.isola.spi.RunningContainer;
+import dev.isola.linux.LaunchPlan.Op;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -303,15 +305,15 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     b.outputTruncated(outputBudget != null && outputBudget.exceeded());
     Optional<Duration> cpuLimit = spec.limits().cpuTime();
     if (limitHit == LIMIT_WALL) {
-      b.reason(dev.isola.ExitReason.WALL_TIME_LIMIT);
+      b.reason(ExitReason.WALL_TIME_LIMIT);
     } else if (limitHit == LIMIT_CPU || cpuLimit.isPresent() && cpu[0].plus(cpu[1]).compareTo(cpuLimit.get()) > 0) {
-      b.reason(dev.isola.ExitReason.CPU_TIME_LIMIT);
+      b.reason(ExitReason.CPU_TIME_LIMIT);
     } else if (killedForOutput) {
-      b.reason(dev.isola.ExitReason.OUTPUT_LIMIT);
+      b.reason(ExitReason.OUTPUT_LIMIT);
     } else if (sig == 9 && cgroup.map(Cgroup::oomKills).orElse(0L) > 0) {
-      b.reason(dev.isola.ExitReason.OOM_KILLED);
+      b.reason(ExitReason.OOM_KILLED);
     } else if (sig != 0 && sig < 64 && (callerSignals.get() & (1L << sig)) != 0) {
-      b.reason(dev.isola.ExitReason.KILLED);
+      b.reason(ExitReason.KILLED);
     }
     return b.build();
   }
@@ -420,7 +422,7 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   }
 
   @Override
-  public void copyIn(dev.isola.FileCopy copy) {
+  public void copyIn(FileCopy copy) {
     if (exit.isDone()) {
       throw new ContainerException("cannot copy to " + copy.target() + ": the container has ended");
     }

@@ -3,6 +3,7 @@ package dev.isola.linux;
 import com.sun.jna.Platform;
 import dev.isola.ContainerSpec;
 import dev.isola.IdMapping;
+import dev.isola.Namespace;
 import dev.isola.spi.ContainerRuntimeProvider;
 import dev.isola.spi.RunningContainer;
 import java.util.Optional;
@@ -64,7 +65,7 @@ public final class LinuxRuntimeProvider implements ContainerRuntimeProvider {
 
   /** The host uid and gid of the container's root: who owns what Isola makes for its root. */
   static long[] rootIds(ContainerSpec spec, Host host) {
-    if (!spec.namespaces().contains(dev.isola.Namespace.USER)) {
+    if (!spec.namespaces().contains(Namespace.USER)) {
       return new long[] {host.euid, host.egid};
     }
     IdMaps maps = IdMaps.resolve(spec.idMapping(), host);
@@ -77,7 +78,7 @@ public final class LinuxRuntimeProvider implements ContainerRuntimeProvider {
 
   /** An ordinary user whose container maps more ids than his own could not delete what they write. */
   private static boolean manyIdsRootless(ContainerSpec spec, Host host) {
-    return !host.isRoot() && spec.namespaces().contains(dev.isola.Namespace.USER)
+    return !host.isRoot() && spec.namespaces().contains(Namespace.USER)
         && IdMaps.resolve(spec.idMapping(), host).viaHelpers;
   }
 

@@ -3,9 +3,13 @@ package dev.isola.linux;
 import dev.isola.Capability;
 import dev.isola.ContainerSpec;
 import dev.isola.ContainerStartException;
+import dev.isola.IdMapping;
+import dev.isola.Image;
 import dev.isola.Limits;
 import dev.isola.Mount;
 import dev.isola.Namespace;
+import dev.isola.Overlay;
+import dev.isola.SeccompPolicy;
 import dev.isola.Stdio;
 import dev.isola.UnsupportedFeatureException;
 import dev.isola.linux.LaunchPlan.Op;
@@ -107,7 +111,7 @@ final class PlanCompiler {
       IdMaps maps = IdMaps.resolve(spec.idMapping(), host);
       checkUser(spec, maps);
       spec.image().ifPresent(image -> checkImageOwner(image, maps));
-    } else if (spec.image().isPresent() && !spec.image().get().idMapping().equals(dev.isola.IdMapping.hostRoot())) {
+    } else if (spec.image().isPresent() && !spec.image().get().idMapping().equals(IdMapping.hostRoot())) {
       throw new UnsupportedFeatureException("an image in the host's user namespace", "the image's files are owned for "
           + spec.image().get().idMapping() + ", which only a container with that id mapping sees as their owners");
     }
@@ -123,14 +127,14 @@ final class PlanCompiler {
     }
   }
 
-  private static boolean mapped(List<dev.isola.IdMapping.Range> ranges, long id) {
+  private static boolean mapped(List<IdMapping.Range> ranges, long id) {
     return ranges.stream().anyMatch(r -> id >= r.containerId() && id < r.containerId() + r.count());
   }
 
-  private void checkImageOwner(dev.isola.Image image, IdMaps maps) {
-    dev.isola.IdMapping container = dev.isola.IdMapping.of(maps.uids, maps.gids);
+  private void checkImageOwner(Image image, IdMaps maps) {
+    IdMapping container = IdMapping.of(maps.uids, maps.gids);
     IdMaps owner = IdMaps.resolve(image.idMapping(), host);
-    if (!container.covers(dev.isola.IdMapping.of(owner.uids, owner.gids))) {
+    if (!container.covers(IdMapping.of(owner.uids, owner.gids))) {
       throw new UnsupportedFeatureException("running image " + image.id() + " with " + container,
           "its files are owned for the id mapping " + owner.uids + " (uids) " + owner.gids
               + " (gids), which this container's mapping does not contain: its files would belong to nobody;"
@@ -207,7 +211,7 @@ final class PlanCompiler {
     for (String path : MASKED) {
       plan.add(Op.MASK, "mask " + path, path, OLD + "/dev/null");
     }
-    if (ns.contains(Namespace.USER) && spec.seccomp().base() == dev.isola.SeccompPolicy.Base.DEFAULT
+    if (ns.contains(Namespace.USER) && spec.seccomp().base() == SeccompPolicy.Base.DEFAULT
         && !spec.capabilities().contains(Capability.SYS_ADMIN)) {
       // nested user namespaces are the way into most kernel exploits (SYS-01); the filter forbids
       // them already, and the limit holds even where a future kernel opens another way
@@ -544,7 +548,7 @@ final class PlanCompiler {
         checkTarget(hostRoot, target, "the host");
       }
     }
-    for (Path lower : spec.overlay().map(dev.isola.Overlay::lower).orElse(List.of())) {
+    for (Path lower : spec.overlay().map(Overlay::lower).orElse(List.of())) {
       if (!Files.isDirectory(lower)) {
         throw invalid("overlay lower directory " + lower + (Files.exists(lower) ? " is not a directory" : " does not exist"));
       }
