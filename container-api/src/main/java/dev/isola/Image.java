@@ -220,6 +220,7 @@ public final class Image {
       if (layers.isEmpty()) {
         throw new IllegalArgumentException("image " + id + " has no layers");
       }
+      Overlay.ephemeral(layers); // the layers must make an overlay: checks them now
       return new Image(this);
     }
 

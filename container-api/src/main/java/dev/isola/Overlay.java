@@ -31,6 +31,9 @@ public final class Overlay {
       requireAbsolute("lower directory", p);
     }
     this.lower = lower.stream().map(Path::normalize).collect(java.util.stream.Collectors.toUnmodifiableList());
+    if (new java.util.HashSet<>(this.lower).size() != this.lower.size()) {
+      throw new IllegalArgumentException("a lower directory is given twice (overlayfs refuses that): " + this.lower);
+    }
     this.upper = upper == null ? null : requireAbsolute("upper directory", upper).normalize();
     if (this.upper != null && this.lower.stream().anyMatch(l -> l.startsWith(this.upper) || this.upper.startsWith(l))) {
       throw new IllegalArgumentException("upper directory " + this.upper + " must lie outside every lower directory and not contain one: " + this.lower);

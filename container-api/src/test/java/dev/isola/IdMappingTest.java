@@ -281,4 +281,25 @@ class IdMappingTest {
     assertThat(IdMapping.subordinate()).hasToString("IdMapping{subordinate}");
     assertThat(IdMapping.hostRoot()).hasToString("IdMapping{host_root}");
   }
+
+  @Test
+  void coversWhatItMapsTheSameWay() {
+    IdMapping wide = IdMapping.of(List.of(IdMapping.Range.of(0, 1000, 1), IdMapping.Range.of(1, 100000, 65535)),
+        List.of(IdMapping.Range.of(0, 1000, 1), IdMapping.Range.of(1, 100000, 65535)));
+    IdMapping caller = IdMapping.of(List.of(IdMapping.Range.of(0, 1000, 1)), List.of(IdMapping.Range.of(0, 1000, 1)));
+    IdMapping elsewhere = IdMapping.of(List.of(IdMapping.Range.of(0, 2000, 1)), List.of(IdMapping.Range.of(0, 1000, 1)));
+    IdMapping inner = IdMapping.of(List.of(IdMapping.Range.of(5, 100004, 10), IdMapping.Range.of(0, 1000, 1)),
+        List.of(IdMapping.Range.of(0, 1000, 1)));
+    assertThat(wide.covers(caller)).isTrue();
+    assertThat(wide.covers(inner)).isTrue();
+    assertThat(caller.covers(wide)).isFalse();
+    assertThat(wide.covers(elsewhere)).isFalse();
+    assertThat(IdMapping.hostRoot().covers(IdMapping.hostRoot())).isTrue();
+  }
+
+  @Test
+  void anExplicitMappingIsAlreadyResolved() {
+    IdMapping m = IdMapping.of(List.of(IdMapping.Range.of(0, 1000, 1)), List.of(IdMapping.Range.of(0, 1000, 1)));
+    assertThat(m.resolved()).isSameAs(m);
+  }
 }

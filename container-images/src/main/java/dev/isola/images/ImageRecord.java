@@ -68,8 +68,12 @@ final class ImageRecord {
 
   Image toImage(Path layersDir, IdMapping owner) {
     Image.Builder b = Image.builder().id(id).idMapping(owner).entrypoint(entrypoint).cmd(cmd).user(uid, gid);
-    for (String layer : layers) {
-      b.layer(layersDir.resolve(layer));
+    // overlayfs refuses a directory twice; the highest occurrence re-applies all of the layer
+    // above the layers between, so the lower ones change nothing
+    for (int i = 0; i < layers.size(); i++) {
+      if (layers.lastIndexOf(layers.get(i)) == i) {
+        b.layer(layersDir.resolve(layers.get(i)));
+      }
     }
     for (String kv : env) {
       int eq = kv.indexOf('=');
