@@ -61,25 +61,36 @@ final class RunningRoot implements AutoCloseable {
   }
 
   /**
-   * Copies {@code f} in, making the target's missing parent directories. The calling thread
-   * creates them with the file system ids of the container's root, and only for this call: a
+   * Copies {@code f} in, making the target's missing parent directories. As root the copy runs on
+   * a thread of its own that takes the file system ids of the container's root and then ends: a
    * file system the container mounted (its tmpfs, its overlay) cannot hold a file of a host id it
-   * does not map, host root's included (EOVERFLOW). setfsuid is per thread, unlike setuid, so the
-   * JVM's other threads keep their ids.
+   * does not map, host root's included (EOVERFLOW). setfsuid is per thread, unlike setuid, so no
+   * other thread of the JVM (nor a virtual thread's carrier) ever runs with those ids.
    */
   void copyIn(FileCopy f) {
-    boolean asRoot = LibC.geteuid() == 0 && uid != 0;
-    if (asRoot) {
+    if (LibC.geteuid() != 0 || uid == 0) {
+      copyInAsRoot(f);
+      return;
+    }
+    RuntimeException[] failure = new RuntimeException[1];
+    Thread copier = new Thread(() -> {
       LibC.setfsgid(gid);
       LibC.setfsuid(uid);
-    }
-    try {
-      copyInAsRoot(f);
-    } finally {
-      if (asRoot) {
-        LibC.setfsuid(0);
-        LibC.setfsgid(0);
+      try {
+        copyInAsRoot(f);
+      } catch (RuntimeException e) {
+        failure[0] = e;
       }
+    }, "isola-copy-in");
+    copier.start();
+    try {
+      copier.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ContainerException("interrupted while copying to " + f.target(), e);
+    }
+    if (failure[0] != null) {
+      throw failure[0];
     }
   }
 
