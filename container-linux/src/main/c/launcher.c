@@ -69,7 +69,6 @@ enum op {
   /* carried out by the child, inside */
   OP_MOUNT = 10,      /* ints: flags; strs: source, target, fstype, data ("" = none) */
   OP_REMOUNT = 11,    /* ints: flags to add; strs: target. Keeps the flags the mount has */
-  OP_UMOUNT = 12,     /* ints: umount2 flags; strs: target */
   OP_MKDIR = 13,      /* ints: mode; strs: path */
   OP_MKFILE = 14,     /* ints: mode; strs: path */
   OP_SYMLINK = 15,    /* strs: link content, path */
@@ -116,6 +115,7 @@ static int sync_pipe[2] = {-1, -1};   /* launcher -> child: go on */
 static int exec_pipe[2] = {-1, -1};   /* child -> launcher: failure report; closes on exec */
 static int result_pipe[2] = {-1, -1}; /* init -> launcher: the command's wait status */
 static int root_fd = -1;              /* targets are resolved beneath it, when set */
+static int held_mount_ns = -1;        /* the container's mount namespace, kept by the monitor */
 static struct timespec started;       /* the launcher's start, for the wall-time limit */
 static int64_t wall_limit_ms = -1;
 static int64_t cpu_limit_us = -1, cpu_grace_us;
@@ -758,7 +758,6 @@ static void __attribute__((noreturn)) run_child(uint32_t first) {
       }
       case OP_MOUNT: r = do_mount(s); break;
       case OP_REMOUNT: r = do_remount(s); break;
-      case OP_UMOUNT: r = umount2(s->strs[0], (int)s->ints[0]); break;
       case OP_MKDIR: r = do_make(s, 1); break;
       case OP_MKFILE: r = do_make(s, 0); break;
       case OP_SYMLINK: r = do_symlink(s); break;
@@ -1061,6 +1060,17 @@ static void __attribute__((noreturn)) launch(void) {
   close(sync_pipe[0]);
   close(exec_pipe[1]);
   close(result_pipe[1]);
+  /*
+   * Held until the monitor exits: the teardown of the container's mount namespace (an unmount of
+   * every mount, which waits for an RCU grace period) then comes after the exit report instead of
+   * before it, in the container's last process. Opened while the clone is still dumpable; if it
+   * cannot be, the teardown just stays where it was.
+   */
+  if (steps[0].ints[0] & CLONE_NEWNS) {
+    char ns[64];
+    snprintf(ns, sizeof ns, "/proc/%d/ns/mnt", (int)child_pid);
+    held_mount_ns = open(ns, O_RDONLY | O_CLOEXEC);
+  }
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   /* The monitor does not hold the container's stdio: its end must be the container's end. */
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);

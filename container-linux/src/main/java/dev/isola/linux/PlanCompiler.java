@@ -44,7 +44,6 @@ final class PlanCompiler {
   static final long MS_BIND = 4096;
   static final long MS_REC = 16384;
   static final long MS_PRIVATE = 1 << 18;
-  static final long MNT_DETACH = 2;
 
   /** Linux's resource numbers, the same on every architecture Isola runs on. */
   static final Map<Limits.Rlimit, Integer> RLIMITS = new EnumMap<>(Map.of(Limits.Rlimit.CPU, 0, Limits.Rlimit.FSIZE, 1,
@@ -241,8 +240,9 @@ final class PlanCompiler {
     } else {
       plan.add(Op.REMOUNT, MS_NOSUID | MS_NODEV, "make the root nosuid,nodev", "/");
     }
-    plan.add(Op.UMOUNT, MNT_DETACH, "detach the host's root", OLD);
-    plan.add(Op.PIVOT_ROOT, "pivot into the container's root", NEW, ".");
+    // the staging root goes, with the host's root beneath it, in one unmount (each waits for an
+    // RCU grace period: detaching /oldroot first cost a second one)
+    plan.add(Op.PIVOT_ROOT, "pivot into the container's root, detaching the host's", NEW, ".");
     plan.add(Op.SET_ROOT, "use the container's /proc", "", "/proc");
     // a new UTS namespace starts with the host's names: the NIS domain name is reset too (REL-08)
     spec.hostname().ifPresent(h -> plan.add(Op.HOSTNAME, "set the hostname to " + h + " and the NIS domain name to "

@@ -148,6 +148,15 @@ class IsolationTest {
   }
 
   @Test
+  void theMountTableHoldsOnlyTheContainersMountsNoneOfTheHosts() {
+    Run r = Run.of("cut -d' ' -f5 /proc/self/mountinfo");
+    // what Isola mounts, and nothing of the host's tree or of the staging root it built it in
+    assertThat(r.stdout.lines()).as(r.stdout).allMatch(m -> m.equals("/") || m.equals("/tmp")
+        || m.startsWith("/proc") || m.startsWith("/dev"))
+        .contains("/", "/proc", "/dev", "/dev/pts", "/dev/shm", "/tmp").doesNotContain("/oldroot", "/newroot", "/sys");
+  }
+
+  @Test
   void theRootIsReadOnlyAndTmpIsWritable() {
     Run r = Run.of("touch /etc/x 2>&1; echo rc=$?; echo hi > /tmp/x && cat /tmp/x; grep ' / ' /proc/self/mounts");
     assertThat(r.stdout).contains("Read-only file system").contains("rc=1").contains("hi\n");

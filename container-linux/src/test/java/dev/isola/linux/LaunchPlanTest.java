@@ -172,13 +172,13 @@ class LaunchPlanTest {
   void theBuilderOverloadsPutTheValueInTheInts() {
     LaunchPlan plan = new LaunchPlan.Builder()
         .add(Op.SETSID, "no args")
-        .add(Op.UMOUNT, 2, "detach", "/oldroot")
+        .add(Op.MKDIR, 0755, "create", "/x")
         .build();
     assertThat(plan.steps().get(0).ints).isEmpty();
     assertThat(plan.steps().get(0).strings).isEmpty();
-    assertThat(plan.steps().get(1).ints).containsExactly(2L);
-    assertThat(plan.steps().get(1).strings).containsExactly("/oldroot");
-    assertThat(plan.steps().get(1).description).isEqualTo("detach");
+    assertThat(plan.steps().get(1).ints).containsExactly(0755L);
+    assertThat(plan.steps().get(1).strings).containsExactly("/x");
+    assertThat(plan.steps().get(1).description).isEqualTo("create");
   }
 
   @Test
