@@ -59,7 +59,7 @@
 
 enum op {
   /* carried out by the launcher, outside */
-  OP_CLONE = 1,       /* ints: clone flags */
+  OP_CLONE = 1,       /* ints: clone flags; strs: a cgroup v2 directory to start in ("" = none) */
   OP_WRITE_PROC = 2,  /* strs: file under /proc/<child>/, content */
   OP_RUN_HELPER = 3,  /* strs: argv, where "%pid" becomes the child's pid */
   OP_SYNC = 4,        /* launcher: let the child go on; child: wait for that */
@@ -1002,6 +1002,48 @@ static void __attribute__((noreturn)) monitor(int sigchld_fd) {
   }
 }
 
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#define CLONE_INTO_CGROUP_ 0x200000000ULL
+struct clone_args_compat {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+      cgroup;
+};
+
+/*
+ * A raw clone, like fork, so that new pid and user namespaces apply to the child itself; started
+ * in its cgroup v2 directory, when the plan names one, with clone3(CLONE_INTO_CGROUP) (Linux 5.7):
+ * a later write of its pid to cgroup.procs would take the cgroup threadgroup lock for writing,
+ * which waits for an RCU grace period. Older kernels get the write.
+ */
+static pid_t clone_child(struct step *s) {
+  unsigned long flags = (unsigned long)s->ints[0];
+  if (s->nstrs == 0 || s->strs[0][0] == '\0') return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+  int dir = open(s->strs[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0) return -1;
+  struct clone_args_compat args;
+  memset(&args, 0, sizeof args);
+  args.flags = flags | CLONE_INTO_CGROUP_;
+  args.exit_signal = SIGCHLD;
+  args.cgroup = (uint64_t)dir;
+  pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+  if (pid < 0 && (errno == ENOSYS || errno == E2BIG)) {
+    pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+    if (pid > 0) {
+      char procs[4096];
+      snprintf(procs, sizeof procs, "%s/cgroup.procs", s->strs[0]);
+      struct step join = {OP_JOIN_CGROUP, 0, 1, NULL, (char *[]){procs}};
+      child_pid = pid;
+      join_cgroup(&join, 0);
+    }
+  }
+  int e = errno;
+  close(dir); /* the child's copy too: nothing of the host's cgroup tree stays in the container */
+  errno = e;
+  return pid;
+}
+
 /* One container's launch, in a process of its own: descriptors 0-5 as described at the top. */
 static void __attribute__((noreturn)) launch(void) {
   /* Nothing from the JVM's signal state carries over: the JVM blocks and handles signals. */
@@ -1039,8 +1081,7 @@ static void __attribute__((noreturn)) launch(void) {
   pid_t launcher = getpid();
   /* The container's orphans come here when it has no pid namespace of its own (end_adopted) */
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  /* A raw clone, like fork, so that new pid and user namespaces apply to the child itself. */
-  child_pid = (pid_t)syscall(SYS_clone, (unsigned long)steps[0].ints[0] | SIGCHLD, 0, 0, 0, 0);
+  child_pid = clone_child(&steps[0]);
   if (child_pid < 0) launcher_fail(0, errno, 0);
   if (child_pid == 0) {
     child_pid = 0;

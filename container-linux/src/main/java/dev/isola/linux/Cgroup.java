@@ -202,7 +202,17 @@ final class Cgroup {
 
   /** The cgroup.procs files the launcher writes the container's pid to, one per directory. */
   List<Path> procsFiles() {
-    return dirs.values().stream().distinct().map(d -> d.resolve("cgroup.procs")).collect(Collectors.toList());
+    Path unified = dirs.get(Controller.UNIFIED);
+    return dirs.values().stream().distinct().filter(d -> !d.equals(unified)).map(d -> d.resolve("cgroup.procs"))
+        .collect(Collectors.toList());
+  }
+
+  /**
+   * The directory in the v2 tree, which the launcher clones the container straight into
+   * ({@code CLONE_INTO_CGROUP}): a write to {@code cgroup.procs} would wait for an RCU grace period.
+   */
+  Optional<Path> unifiedDir() {
+    return Optional.ofNullable(dirs.get(Controller.UNIFIED));
   }
 
   /** The file the launcher reads the container's CPU time from, and its format (launcher.c's usage_format). */

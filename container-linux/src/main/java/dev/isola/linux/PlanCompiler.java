@@ -156,7 +156,10 @@ final class PlanCompiler {
       // the cgroup namespace comes after the move into the container's cgroup, so that it is rooted there
       flags |= n == Namespace.CGROUP ? 0 : CLONE_FLAGS.get(n);
     }
-    plan.add(Op.CLONE, flags, "create namespaces " + names(ns));
+    // into the cgroup at once where the host's tree is v2: see launcher.c, clone_child
+    Optional<Path> into = cgroup.flatMap(Cgroup::unifiedDir);
+    plan.add(Op.CLONE, flags, "create namespaces " + names(ns) + into.map(d -> " in the cgroup " + d).orElse(""),
+        into.map(Path::toString).orElse(""));
     IdMaps maps = ns.contains(Namespace.USER) ? IdMaps.resolve(spec.idMapping(), host) : null;
     if (maps != null) {
       idMaps(plan, maps);
