@@ -257,25 +257,38 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
       status.close();
       control.close();
       awaitMonitorExit();
-      monitorGone.complete(null);
     }
   }
 
   /**
-   * The status pipe closes while the monitor is still on its way out; close() promises it gone,
-   * so wait (briefly: it is exiting) for its pidfd to say so.
+   * The status pipe closes while the monitor is still on its way out (it unmounts the container's
+   * mount namespace after its report); close() promises it gone, so its pidfd is watched, rather
+   * than waited for on the supervisor's one thread.
    */
   private void awaitMonitorExit() {
-    if (monitorPidfd < 0) {
+    int pidfd = monitorPidfd;
+    if (pidfd < 0) {
+      monitorGone.complete(null);
       return;
     }
-    Memory pollfd = new Memory(8); // struct pollfd {int fd; short events; short revents}
-    pollfd.setInt(0, monitorPidfd);
-    pollfd.setShort(4, (short) LibC.EPOLLIN); // POLLIN has the same value
-    pollfd.setShort(6, (short) 0);
-    LibC.poll(pollfd, 1, (int) CLOSE_TIMEOUT.toMillis());
-    LibC.close(monitorPidfd);
-    monitorPidfd = -1;
+    supervisor.watch(pidfd, new Supervisor.Watched() {
+      @Override
+      public void onReadable() {
+        supervisor.unwatch(pidfd);
+        gone();
+      }
+
+      @Override
+      public void onFailure(Throwable failure) {
+        gone();
+      }
+
+      private void gone() {
+        LibC.close(pidfd);
+        monitorPidfd = -1;
+        monitorGone.complete(null);
+      }
+    });
   }
 
   @Override
