@@ -17,7 +17,6 @@ import dev.isola.images.ImageStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.List;
 import java.util.stream.Stream;
 
 /**

@@ -2,7 +2,6 @@ package dev.isola.images;
 
 import dev.isola.Container;
 import dev.isola.ContainerException;
-import dev.isola.IdMapping;
 import dev.isola.Image;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
