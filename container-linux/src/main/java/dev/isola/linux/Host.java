@@ -5,6 +5,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /** What the runtime needs to know about the host and the calling user. */
@@ -26,6 +28,7 @@ final class Host {
   final Path etc;
   final Path newuidmap;
   final Path newgidmap;
+  private final Map<String, Optional<SubordinateRange>> subordinates = new HashMap<>();
 
   Host(int euid, int egid, String userName, Path etc, Path newuidmap, Path newgidmap) {
     this.euid = euid;
@@ -45,12 +48,19 @@ final class Host {
     return euid == 0;
   }
 
-  /** The first range for this user in {@code /etc/subuid} ({@code file = "subuid"}) or subgid. */
+  /**
+   * The first range for this user in {@code /etc/subuid} ({@code file = "subuid"}) or subgid, read
+   * once per Host: a start checks and compiles its spec with one Host, and so reads each file once.
+   */
   Optional<SubordinateRange> subordinate(String file) {
+    return subordinates.computeIfAbsent(file, this::readSubordinate);
+  }
+
+  private Optional<SubordinateRange> readSubordinate(String file) {
     // subgid(5) too names its owners by login name or uid (never gid), as newgidmap checks them
     long id = euid;
     try {
-      for (String line : Files.readAllLines(etc.resolve(file))) {
+      for (String line : Files.readString(etc.resolve(file)).split("\n")) {
         String[] f = line.trim().split(":");
         if (f.length == 3 && (f[0].equals(userName) || f[0].equals(Long.toString(id)))) {
           try {
