@@ -128,7 +128,7 @@ final class RootLayers {
 
   /** Removes the directories of JVMs that died without removing theirs. */
   static void sweepStale() {
-    Path dir = BASE.resolve("isola-" + LibC.geteuid());
+    Path dir = ownDirectory();
     if (!Files.isDirectory(dir, NOFOLLOW)) {
       return;
     }
@@ -142,6 +142,11 @@ final class RootLayers {
     } catch (IOException | RuntimeException e) {
       // another JVM's sweep, or not ours: the next sweep tries again
     }
+  }
+
+  /** Where this user's containers keep their root layers (made on first use). */
+  static Path ownDirectory() {
+    return BASE.resolve("isola-" + LibC.geteuid());
   }
 
   private static Path privateBase() {

@@ -197,6 +197,25 @@ class OverlayTest {
   }
 
   @Test
+  void theRootLayersOfAKilledJvmAreSweptAndALiveOnesKept(@TempDir Path dir) throws Exception {
+    Path lower = lowerCopy(dir);
+    try (Container c = Container.builder().overlay(Overlay.ephemeral(List.of(lower))).command("sleep", "30").start()) {
+      Path base = RootLayers.ownDirectory();
+      Process gone = new ProcessBuilder("true").start();
+      gone.waitFor();
+      Path stale = Files.createDirectories(base.resolve("root-" + gone.pid() + "-1-1").resolve("upper/left"));
+      List<Path> live;
+      try (Stream<Path> entries = Files.list(base)) {
+        live = entries.filter(p -> !p.equals(stale.getParent().getParent())).toList();
+      }
+      RootLayers.sweepStale();
+      assertThat(stale.getParent().getParent()).doesNotExist();
+      assertThat(live).isNotEmpty().allMatch(Files::isDirectory);
+      assertThat(c.isAlive()).isTrue();
+    }
+  }
+
+  @Test
   void aMissingLowerLayerIsNamed(@TempDir Path dir) {
     assertThatThrownBy(() -> Container.builder().overlay(Overlay.ephemeral(List.of(dir.resolve("nope")))).command("true").start())
         .hasMessageContaining(dir.resolve("nope") + " does not exist");
