@@ -150,6 +150,18 @@ class OverlayTest {
   }
 
   @Test
+  void filesAreCopiedOutOfAWritableRootfsDirectory(@TempDir Path dir) throws Exception {
+    Path rootfs = lowerCopy(dir);
+    try (Container c = Container.builder().rootfs(rootfs).readOnlyRootfs(false)
+        .command("sh", "-c", "echo out > /result && chmod 640 /result").start()) {
+      assertThat(c.waitFor().exitCode()).isZero();
+      c.copyOut("/result", dir.resolve("result"));
+    }
+    assertThat(dir.resolve("result")).hasContent("out");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("result")))).isEqualTo("rw-r-----");
+  }
+
+  @Test
   void copyOutOfTheHostViewIsRefused() throws Exception {
     try (Container c = Container.builder().command("true").start()) {
       c.waitFor();
