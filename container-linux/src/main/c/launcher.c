@@ -426,7 +426,10 @@ static int do_loopback_up(void) {
 static int do_drop_caps(struct step *s) {
   uint64_t keep = s->ints[0];
   for (int cap = 0; cap <= 63; cap++) {
-    if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL) return -1;
+    if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+      if (errno == EINVAL) break; /* past the kernel's last capability: none beyond either */
+      return -1;
+    }
   }
   struct __user_cap_header_struct head = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2];
@@ -1046,12 +1049,11 @@ static pid_t clone_child(struct step *s) {
 
 /* One container's launch, in a process of its own: descriptors 0-5 as described at the top. */
 static void __attribute__((noreturn)) launch(void) {
-  /* Nothing from the JVM's signal state carries over: the JVM blocks and handles signals. */
   sigset_t none, chld;
   sigemptyset(&none);
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
-  for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
+  signal(SIGCHLD, SIG_DFL); /* the server ignores it; every other disposition is main()'s */
   signal(SIGPIPE, SIG_IGN); /* a JVM that went away must not kill the monitor mid-report */
   sigprocmask(SIG_SETMASK, &chld, NULL);
   prctl(PR_SET_NAME, "isola-monitor", 0, 0, 0);
@@ -1214,6 +1216,9 @@ static void __attribute__((noreturn)) serve(void) {
 }
 
 int main(int argc, char **argv) {
+  /* Nothing from the JVM's signal state carries over (it blocks and handles signals), once per
+     process rather than once per container. */
+  for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
   if (argc > 1 && strcmp(argv[1], "--server") == 0) serve();
   launch();
 }
