@@ -848,8 +848,8 @@ static void run_helper(struct step *s, int32_t index) {
   free(argv);
 }
 
-static void join_cgroup(struct step *s, int32_t index) {
-  int fd = open(s->strs[0], O_WRONLY | O_CLOEXEC);
+static void join_cgroup(const char *procs, int32_t index) {
+  int fd = open(procs, O_WRONLY | O_CLOEXEC);
   if (fd < 0) launcher_fail(index, errno, 0);
   char pid[16];
   int n = snprintf(pid, sizeof pid, "%d", (int)child_pid);
@@ -1022,28 +1022,31 @@ struct clone_args_compat {
  */
 static pid_t clone_child(struct step *s) {
   unsigned long flags = (unsigned long)s->ints[0];
-  if (s->nstrs == 0 || s->strs[0][0] == '\0') return (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
-  int dir = open(s->strs[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0) return -1;
-  struct clone_args_compat args;
-  memset(&args, 0, sizeof args);
-  args.flags = flags | CLONE_INTO_CGROUP_;
-  args.exit_signal = SIGCHLD;
-  args.cgroup = (uint64_t)dir;
-  pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+  const char *cgroup = s->nstrs > 0 && s->strs[0][0] != '\0' ? s->strs[0] : NULL;
+  pid_t pid = -1;
+  errno = ENOSYS; /* without a cgroup to start in: the plain clone below */
+  if (cgroup != NULL) {
+    int dir = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return -1;
+    struct clone_args_compat args;
+    memset(&args, 0, sizeof args);
+    args.flags = flags | CLONE_INTO_CGROUP_;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = (uint64_t)dir;
+    pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+    int e = errno;
+    close(dir); /* the child's copy too: nothing of the host's cgroup tree stays in the container */
+    errno = e;
+  }
   if (pid < 0 && (errno == ENOSYS || errno == E2BIG)) {
     pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
-    if (pid > 0) {
+    if (pid > 0 && cgroup != NULL) {
       char procs[4096];
-      snprintf(procs, sizeof procs, "%s/cgroup.procs", s->strs[0]);
-      struct step join = {OP_JOIN_CGROUP, 0, 1, NULL, (char *[]){procs}};
+      snprintf(procs, sizeof procs, "%s/cgroup.procs", cgroup);
       child_pid = pid;
-      join_cgroup(&join, 0);
+      join_cgroup(procs, 0);
     }
   }
-  int e = errno;
-  close(dir); /* the child's copy too: nothing of the host's cgroup tree stays in the container */
-  errno = e;
   return pid;
 }
 
@@ -1128,7 +1131,7 @@ static void __attribute__((noreturn)) launch(void) {
     switch (steps[i].op) {
       case OP_WRITE_PROC: write_proc(&steps[i], (int32_t)i); break;
       case OP_RUN_HELPER: run_helper(&steps[i], (int32_t)i); break;
-      case OP_JOIN_CGROUP: join_cgroup(&steps[i], (int32_t)i); break;
+      case OP_JOIN_CGROUP: join_cgroup(steps[i].strs[0], (int32_t)i); break;
       case OP_WALL_LIMIT: wall_limit_ms = (int64_t)steps[i].ints[0]; break;
       case OP_CPU_LIMIT:
         cpu_limit_us = (int64_t)steps[i].ints[0];

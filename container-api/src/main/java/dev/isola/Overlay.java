@@ -1,9 +1,11 @@
 package dev.isola;
 
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -30,8 +32,8 @@ public final class Overlay {
     for (Path p : lower) {
       requireAbsolute("lower directory", p);
     }
-    this.lower = lower.stream().map(Path::normalize).collect(java.util.stream.Collectors.toUnmodifiableList());
-    if (new java.util.HashSet<>(this.lower).size() != this.lower.size()) {
+    this.lower = lower.stream().map(Path::normalize).collect(Collectors.toUnmodifiableList());
+    if (new HashSet<>(this.lower).size() != this.lower.size()) {
       throw new IllegalArgumentException("a lower directory is given twice (overlayfs refuses that): " + this.lower);
     }
     this.upper = upper == null ? null : requireAbsolute("upper directory", upper).normalize();

@@ -52,7 +52,10 @@ public final class LinuxRuntimeProvider implements ContainerRuntimeProvider {
     Optional<RootLayers> layers = Optional.empty();
     try {
       if (RootLayers.needed(spec)) {
-        layers = Optional.of(RootLayers.prepare(spec, rootIds(spec, host), manyIdsRootless(spec, host)));
+        IdMaps maps = maps(spec, host);
+        // an ordinary user whose container maps more ids than his own could not delete what they write
+        boolean manyIdsRootless = !host.isRoot() && maps != null && maps.viaHelpers;
+        layers = Optional.of(RootLayers.prepare(spec, rootIds(maps, host), manyIdsRootless));
       }
       LaunchPlan plan = compiler.compile(spec, cgroup, layers);
       return LinuxContainer.start(spec, plan, cgroup, layers, Runtime.LAUNCHER, Runtime.SUPERVISOR);
@@ -65,21 +68,20 @@ public final class LinuxRuntimeProvider implements ContainerRuntimeProvider {
 
   /** The host uid and gid of the container's root: who owns what Isola makes for its root. */
   static long[] rootIds(ContainerSpec spec, Host host) {
-    if (!spec.namespaces().contains(Namespace.USER)) {
-      return new long[] {host.euid, host.egid};
-    }
-    IdMaps maps = IdMaps.resolve(spec.idMapping(), host);
-    return new long[] {hostId(maps.uids), hostId(maps.gids)};
+    return rootIds(maps(spec, host), host);
+  }
+
+  private static long[] rootIds(IdMaps maps, Host host) {
+    return maps == null ? new long[] {host.euid, host.egid} : new long[] {hostId(maps.uids), hostId(maps.gids)};
+  }
+
+  /** The container's id maps; null when it keeps the host's user namespace. */
+  private static IdMaps maps(ContainerSpec spec, Host host) {
+    return spec.namespaces().contains(Namespace.USER) ? IdMaps.resolve(spec.idMapping(), host) : null;
   }
 
   private static long hostId(java.util.List<IdMapping.Range> ranges) {
     return ranges.stream().filter(r -> r.containerId() == 0).findFirst().orElseThrow().hostId();
-  }
-
-  /** An ordinary user whose container maps more ids than his own could not delete what they write. */
-  private static boolean manyIdsRootless(ContainerSpec spec, Host host) {
-    return !host.isRoot() && spec.namespaces().contains(Namespace.USER)
-        && IdMaps.resolve(spec.idMapping(), host).viaHelpers;
   }
 
   @Override

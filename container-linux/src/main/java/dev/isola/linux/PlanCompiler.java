@@ -558,9 +558,7 @@ final class PlanCompiler {
     }
     if (spec.overlay().isPresent() && spec.readOnlyRootfs()) {
       // nothing can be made in a read-only root: what Isola mounts on must be in a layer
-      List<Path> highestFirst = new ArrayList<>(spec.overlay().get().lower());
-      java.util.Collections.reverse(highestFirst);
-      RootView view = new RootView(highestFirst);
+      RootView view = new RootView(RootLayers.reversed(spec.overlay().get().lower()));
       for (String target : neededTargets(spec)) {
         if (view.find(target).isEmpty()) {
           throw invalid("the read-only overlay root has no " + target + " to mount on; add it to a layer");

@@ -296,7 +296,7 @@ final class RootLayers {
     Files.delete(p);
   }
 
-  private static List<Path> reversed(List<Path> lowestFirst) {
+  static List<Path> reversed(List<Path> lowestFirst) {
     List<Path> r = new ArrayList<>(lowestFirst);
     Collections.reverse(r);
     return r;

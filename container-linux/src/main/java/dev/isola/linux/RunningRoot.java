@@ -69,7 +69,7 @@ final class RunningRoot implements AutoCloseable {
    */
   void copyIn(FileCopy f) {
     if (LibC.geteuid() != 0 || uid == 0) {
-      copyInAsRoot(f);
+      copyInOnThisThread(f);
       return;
     }
     RuntimeException[] failure = new RuntimeException[1];
@@ -77,7 +77,7 @@ final class RunningRoot implements AutoCloseable {
       LibC.setfsgid(gid);
       LibC.setfsuid(uid);
       try {
-        copyInAsRoot(f);
+        copyInOnThisThread(f);
       } catch (RuntimeException e) {
         failure[0] = e;
       }
@@ -94,7 +94,7 @@ final class RunningRoot implements AutoCloseable {
     }
   }
 
-  private void copyInAsRoot(FileCopy f) {
+  private void copyInOnThisThread(FileCopy f) {
     String target = f.target();
     int slash = target.lastIndexOf('/');
     int parent = directory(target.substring(0, slash));

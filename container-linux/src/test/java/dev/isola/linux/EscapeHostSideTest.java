@@ -37,10 +37,7 @@ class EscapeHostSideTest {
   }
 
   private static Container start(Path dir, String script) throws IOException {
-    Path lower = dir.resolve("lower");
-    RootLayers.copyTree(TestRootfs.busybox(), lower,
-        LinuxRuntimeProvider.rootIds(Container.builder().command("true").build(), Host.current()));
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path lower = TestRootfs.ownedCopy(dir);
     return Container.builder().overlay(Overlay.ephemeral(List.of(lower))).command("sh", "-c", script).start();
   }
 

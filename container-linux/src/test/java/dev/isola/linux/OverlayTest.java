@@ -29,20 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * and checked on the host: the lower layers never change, and nothing is left behind.
  */
 class OverlayTest {
-  /**
-   * A lower layer of our own, so that a test that would damage it cannot damage the others',
-   * owned by the container's root as an image's layers are.
-   */
-  private static Path lowerCopy(Path dir) throws IOException {
-    Path lower = dir.resolve("lower");
-    RootLayers.copyTree(TestRootfs.busybox(), lower, LinuxRuntimeProvider.rootIds(Container.builder().command("true").build(), Host.current()));
-    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-    return lower;
-  }
-
   @Test
   void theLowerLayerNeverChangesWhateverTheContainerDoes(@TempDir Path dir) throws Exception {
-    Path lower = lowerCopy(dir);
+    Path lower = TestRootfs.ownedCopy(dir);
     Files.writeString(lower.resolve("etc/motd"), "original\n");
     Files.createDirectories(lower.resolve("data/sub"));
     Files.writeString(lower.resolve("data/sub/file"), "deep\n");
@@ -63,7 +52,7 @@ class OverlayTest {
 
   @Test
   void layersStackWithWhiteoutsAndOpaqueDirectories(@TempDir Path dir) throws Exception {
-    Path lower = lowerCopy(dir);
+    Path lower = TestRootfs.ownedCopy(dir);
     Files.createDirectories(lower.resolve("opt/old"));
     Files.writeString(lower.resolve("opt/old/a"), "a");
     Files.writeString(lower.resolve("etc/gone"), "gone");
@@ -79,7 +68,7 @@ class OverlayTest {
 
   @Test
   void aPersistentUpperLayerKeepsWritesForTheNextContainer(@TempDir Path dir) throws Exception {
-    Path lower = lowerCopy(dir);
+    Path lower = TestRootfs.ownedCopy(dir);
     Path upper = dir.resolve("state");
     Run.of(Container.builder().overlay(Overlay.persistent(List.of(lower), upper)).command("sh", "-c", "echo 1 > /counter"));
     Run r = Run.of(Container.builder().overlay(Overlay.persistent(List.of(lower), upper)).command("sh", "-c",
@@ -91,7 +80,7 @@ class OverlayTest {
 
   @Test
   void aReadOnlyOverlayRefusesWrites(@TempDir Path dir) throws Exception {
-    Path lower = lowerCopy(dir);
+    Path lower = TestRootfs.ownedCopy(dir);
     Run r = Run.of(Container.builder().overlay(Overlay.ephemeral(List.of(lower))).readOnlyRootfs(true)
         .command("sh", "-c", "touch /x 2>&1; echo rc=$?"));
     assertThat(r.stdout).contains("Read-only file system", "rc=1");
@@ -126,7 +115,7 @@ class OverlayTest {
 
   @Test
   void filesAreCopiedOutAfterTheEndWithoutFollowingLinks(@TempDir Path dir) throws Exception {
-    Path lower = lowerCopy(dir);
+    Path lower = TestRootfs.ownedCopy(dir);
     Path out = dir.resolve("out");
     try (Container c = Container.builder().overlay(Overlay.ephemeral(List.of(lower))).command("sh", "-c",
         "mkdir -p /result/sub && echo 42 > /result/answer && chmod 4751 /result/answer && echo deep > /result/sub/f"
@@ -151,7 +140,7 @@ class OverlayTest {
 
   @Test
   void filesAreCopiedOutOfAWritableRootfsDirectory(@TempDir Path dir) throws Exception {
-    Path rootfs = lowerCopy(dir);
+    Path rootfs = TestRootfs.ownedCopy(dir);
     try (Container c = Container.builder().rootfs(rootfs).readOnlyRootfs(false)
         .command("sh", "-c", "echo out > /result && chmod 640 /result").start()) {
       assertThat(c.waitFor().exitCode()).isZero();
@@ -172,7 +161,7 @@ class OverlayTest {
 
   @Test
   void filesAreCopiedIntoARunningContainerInsideItsRoot(@TempDir Path dir) throws Exception {
-    Path lower = lowerCopy(dir);
+    Path lower = TestRootfs.ownedCopy(dir);
     Path hostTarget = Path.of("/etc/isola-copy-in-escape");
     try (Container c = Container.builder().overlay(Overlay.ephemeral(List.of(lower))).command("sh", "-c",
         "ln -s /etc /tmp/evil; echo ready; while [ ! -f /tmp/go ]; do sleep 0.05; done;"
@@ -195,7 +184,7 @@ class OverlayTest {
 
   @Test
   void theCommandRunsAsTheUserAskedFor(@TempDir Path dir) throws Exception {
-    Path lower = lowerCopy(dir);
+    Path lower = TestRootfs.ownedCopy(dir);
     Run r = Run.of(Container.builder().overlay(Overlay.ephemeral(List.of(lower))).user(1000, 1001).workingDirectory("/tmp")
         .command("sh", "-c", "id -u; id -g; grep -E '^(Cap(Eff|Prm|Bnd)|Groups)' /proc/self/status; touch /etc/x 2>&1; touch /tmp/ok && echo wrote"));
     assertThat(r.stdout).as(r.toString()).contains("1000\n1001\n", "CapEff:\t0000000000000000", "CapBnd:\t0000000000000000",
@@ -210,7 +199,7 @@ class OverlayTest {
 
   @Test
   void theRootLayersOfAKilledJvmAreSweptAndALiveOnesKept(@TempDir Path dir) throws Exception {
-    Path lower = lowerCopy(dir);
+    Path lower = TestRootfs.ownedCopy(dir);
     try (Container c = Container.builder().overlay(Overlay.ephemeral(List.of(lower))).command("sleep", "30").start()) {
       Path base = RootLayers.ownDirectory();
       Process gone = new ProcessBuilder("true").start();
@@ -234,7 +223,7 @@ class OverlayTest {
   }
 
   private static void ownedByTheContainer(Path... paths) throws IOException {
-    long[] ids = LinuxRuntimeProvider.rootIds(Container.builder().command("true").build(), Host.current());
+    long[] ids = TestRootfs.containerRootIds();
     for (Path p : paths) {
       Files.setAttribute(p, "unix:uid", (int) ids[0], LinkOption.NOFOLLOW_LINKS);
       Files.setAttribute(p, "unix:gid", (int) ids[1], LinkOption.NOFOLLOW_LINKS);

@@ -94,6 +94,22 @@ final class TestRootfs {
     }
   }
 
+  /** The host uid and gid of a default container's root, who owns an image's files. */
+  static long[] containerRootIds() {
+    return LinuxRuntimeProvider.rootIds(dev.isola.Container.builder().command("true").build(), Host.current());
+  }
+
+  /**
+   * A copy of the busybox root at {@code dir/lower}, owned by a default container's root as an
+   * image's layers are, that a test may damage without damaging the others'.
+   */
+  static Path ownedCopy(Path dir) throws IOException {
+    Path lower = dir.resolve("lower");
+    RootLayers.copyTree(busybox(), lower, containerRootIds());
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    return lower;
+  }
+
   static void deleteTree(Path root) {
     if (!Files.exists(root)) {
       return;
