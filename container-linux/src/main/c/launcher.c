@@ -4,17 +4,22 @@
  * each kind of step and how to report the first one that fails.
  *
  * Processes:
- *   server     started once per JVM ("--server"); for each container the JVM sends it six
- *              descriptors over a socket, and it forks a launcher for them (see serve()).
- *   launcher   stays outside the new namespaces as the container's monitor. It clones the
- *              container, writes its id maps, reports "started", passes on the signals the JVM
- *              sends, keeps the time limits, and reports the exit status. When the JVM goes
- *              away (its end of the control pipe closes) it kills the container.
+ *   server     started once per JVM ("isola-launcher --server"), and the monitor of every
+ *              container it starts: for each container the JVM sends it six descriptors over a
+ *              socket (see serve()); it clones the container, writes its id maps, reports
+ *              "started", passes on the signals the JVM sends, keeps the time limits, and
+ *              reports the exit. One event loop for all of them: a container costs no process
+ *              of its own outside its namespaces. When the JVM goes away (the socket closes) it
+ *              exits, and the containers die of their parent-death signal.
+ *   monitor    forked by the server for a container that keeps the host's pid namespace: no
+ *              init ends that container's orphans, so a monitor of its own adopts them as
+ *              their subreaper and kills them at the end. It runs the same loop, for one.
  *   child      the clone, inside the new namespaces: mounts, pivots, and either execs the
- *              command or, at an INIT step, forks it and stays as its init (pid 1).
+ *              command or, at an INIT step, starts it and stays as its init (pid 1).
  *
- * Descriptors on entry: 0-2 the container's stdio, 3 the plan, 4 the status pipe to the JVM,
- * 5 the control pipe from the JVM. Everything else is closed at once.
+ * A container's descriptors, as the JVM sends them: 0-2 its stdio, 3 the plan, 4 the status
+ * pipe to the JVM, 5 the control pipe from the JVM. The end of the status pipe tells the JVM
+ * that the container and everything of it on the host (its mount namespace) are gone.
  *
  * Plan: u32 magic, u32 version, u32 step count, then per step u32 op, u32 int count,
  * u32 string count, the ints (u64 each), the strings (u32 length with the NUL, bytes, NUL).
@@ -36,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -53,18 +59,15 @@
 #define PLAN_MAGIC 0x4c4f5349u /* "ISOL" */
 #define PLAN_VERSION 1u
 
-#define FD_PLAN 3
-#define FD_STATUS 4
-#define FD_CONTROL 5
 
 enum op {
-  /* carried out by the launcher, outside */
+  /* carried out by the server (or monitor), outside */
   OP_CLONE = 1,       /* ints: clone flags; strs: a cgroup v2 directory to start in ("" = none) */
   OP_WRITE_PROC = 2,  /* strs: file under /proc/<child>/, content */
   OP_RUN_HELPER = 3,  /* strs: argv, where "%pid" becomes the child's pid */
-  OP_SYNC = 4,        /* launcher: let the child go on; child: wait for that */
+  OP_SYNC = 4,        /* server: let the child go on; child: wait for that */
   OP_JOIN_CGROUP = 5, /* strs: a cgroup.procs file to write the child's pid to */
-  OP_WALL_LIMIT = 6,  /* ints: milliseconds from the launcher's start to the kill */
+  OP_WALL_LIMIT = 6,  /* ints: milliseconds from the start to the kill */
   OP_CPU_LIMIT = 7,   /* ints: limit and grace in microseconds, file format; strs: usage file */
   /* carried out by the child, inside */
   OP_MOUNT = 10,      /* ints: flags; strs: source, target, fstype, data ("" = none) */
@@ -110,46 +113,55 @@ struct step {
 
 static struct step *steps;
 static uint32_t nsteps;
-static pid_t child_pid;
-static int sync_pipe[2] = {-1, -1};   /* launcher -> child: go on */
-static int exec_pipe[2] = {-1, -1};   /* child -> launcher: failure report; closes on exec */
-static int result_pipe[2] = {-1, -1}; /* init -> launcher: the command's wait status */
-static int root_fd = -1;              /* targets are resolved beneath it, when set */
-static int held_mount_ns = -1;        /* the container's mount namespace, kept by the monitor */
-static struct timespec started;       /* the launcher's start, for the wall-time limit */
-static int64_t wall_limit_ms = -1;
-static int64_t cpu_limit_us = -1, cpu_grace_us;
-static int cpu_usage_fd = -1, cpu_usage_format;
+/* The plan of the container being started: the server's until the clone, then the child's. */
+static struct step *steps;
+static uint32_t nsteps;
+static char *plan_buf;
+/* In the child, its ends of three pipes to the server (and in the server, while it starts one) */
+static int sync_pipe[2] = {-1, -1};   /* server -> child: go on */
+static int exec_pipe[2] = {-1, -1};   /* child -> server: failure report; closes on exec */
+static int result_pipe[2] = {-1, -1}; /* init -> server: the command's wait status */
+/* The child's own */
+static int root_fd = -1; /* targets are resolved beneath it, when set */
 static const char *proc_path = "/proc";
 
-static void send_msg(int32_t type, int32_t step, int32_t err, int32_t value) {
+/* Why a start failed: the plan's step, the error, a value; a helper's message, if any. */
+struct report {
+  int32_t step, err, value;
+  size_t text_len;
+  char text[240];
+};
+
+static int fail_with(struct report *r, int32_t step, int err, int32_t value) {
+  r->step = step;
+  r->err = err;
+  r->value = value;
+  return -1;
+}
+
+static void write_all(int fd, const void *buf, size_t len) {
+  /* EPIPE (signal ignored): the JVM is gone or gave up on the container; nothing to tell */
+  while (write(fd, buf, len) < 0 && errno == EINTR) {
+  }
+}
+
+static void send_msg(int fd, int32_t type, int32_t step, int32_t err, int32_t value) {
   int32_t m[4] = {type, step, err, value};
-  while (write(FD_STATUS, m, sizeof m) < 0 && errno == EINTR) {
-  }
+  write_all(fd, m, sizeof m);
 }
 
-static void send_text(const char *text, size_t len) {
-  char buf[256];
-  int32_t head[4] = {MSG_TEXT, 0, 0, 0};
-  if (len > sizeof buf - sizeof head) len = sizeof buf - sizeof head;
-  head[3] = (int32_t)len;
-  memcpy(buf, head, sizeof head);
-  memcpy(buf + sizeof head, text, len);
-  while (write(FD_STATUS, buf, sizeof head + len) < 0 && errno == EINTR) {
+static void send_failure(int fd, const struct report *r) {
+  if (r->text_len > 0) {
+    char buf[16 + sizeof r->text];
+    int32_t head[4] = {MSG_TEXT, 0, 0, (int32_t)r->text_len};
+    memcpy(buf, head, sizeof head);
+    memcpy(buf + sizeof head, r->text, r->text_len);
+    write_all(fd, buf, sizeof head + r->text_len);
   }
+  send_msg(fd, MSG_FAILED, r->step, r->err, r->value);
 }
 
-/* The launcher failed before the child existed, or while writing its maps. */
-static void __attribute__((noreturn)) launcher_fail(int32_t step, int err, int32_t value) {
-  send_msg(MSG_FAILED, step, err, value);
-  if (child_pid > 0) {
-    kill(child_pid, SIGKILL);
-    waitpid(child_pid, NULL, __WALL);
-  }
-  _exit(1);
-}
-
-/* The child reports through the exec pipe; the launcher passes it on. */
+/* The child reports through the exec pipe; the server passes it on. */
 static void __attribute__((noreturn)) child_fail_value(int32_t step, int err, int32_t value) {
   int32_t m[3] = {step, err, value};
   while (write(exec_pipe[1], m, sizeof m) < 0 && errno == EINTR) {
@@ -173,53 +185,68 @@ static ssize_t read_full(int fd, void *buf, size_t len) {
 
 /* ---- the plan ---- */
 
-static void read_plan(void) {
+static void free_plan(void) {
+  for (uint32_t i = 0; steps != NULL && i < nsteps; i++) {
+    free(steps[i].ints);
+    free(steps[i].strs);
+  }
+  free(steps);
+  free(plan_buf);
+  steps = NULL;
+  nsteps = 0;
+  plan_buf = NULL;
+}
+
+/* Reads the plan from a descriptor (a memfd) into steps; on failure, the report's value says why. */
+static int read_plan(int fd, struct report *r) {
   size_t cap = 1 << 16, len = 0;
   char *buf = malloc(cap);
   for (;;) {
-    if (buf == NULL) launcher_fail(-1, ENOMEM, 0);
-    ssize_t n = read(FD_PLAN, buf + len, cap - len);
+    if (buf == NULL) return fail_with(r, -1, ENOMEM, 0);
+    plan_buf = buf;
+    ssize_t n = pread(fd, buf + len, cap - len, (off_t)len);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) launcher_fail(-1, errno, 0);
+    if (n < 0) return fail_with(r, -1, errno, 0);
     if (n == 0) break;
     len += (size_t)n;
     if (len == cap) buf = realloc(buf, cap *= 2);
   }
-  close(FD_PLAN);
 
   size_t pos = 0;
-#define TAKE(dst, size)                                  \
-  do {                                                   \
-    if (len - pos < (size)) launcher_fail(-1, EINVAL, 1); \
-    memcpy((dst), buf + pos, (size));                    \
-    pos += (size);                                       \
+#define TAKE(dst, size)                                    \
+  do {                                                     \
+    if (len - pos < (size)) return fail_with(r, -1, EINVAL, 1); \
+    memcpy((dst), buf + pos, (size));                      \
+    pos += (size);                                         \
   } while (0)
   uint32_t header[3];
   TAKE(header, sizeof header);
-  if (header[0] != PLAN_MAGIC || header[1] != PLAN_VERSION) launcher_fail(-1, EINVAL, 2);
+  if (header[0] != PLAN_MAGIC || header[1] != PLAN_VERSION) return fail_with(r, -1, EINVAL, 2);
+  steps = calloc(header[2], sizeof *steps);
+  if (steps == NULL) return fail_with(r, -1, ENOMEM, 0);
   nsteps = header[2];
-  steps = calloc(nsteps, sizeof *steps);
-  if (steps == NULL) launcher_fail(-1, ENOMEM, 0);
   for (uint32_t i = 0; i < nsteps; i++) {
     struct step *s = &steps[i];
     uint32_t h[3];
     TAKE(h, sizeof h);
     s->op = h[0];
+    s->ints = calloc(h[1] + 1, sizeof *s->ints);
+    s->strs = calloc(h[2] + 1, sizeof *s->strs);
+    if (s->ints == NULL || s->strs == NULL) return fail_with(r, -1, ENOMEM, 0);
     s->nints = h[1];
-    s->nstrs = h[2];
-    s->ints = calloc(s->nints + 1, sizeof *s->ints);
-    s->strs = calloc(s->nstrs + 1, sizeof *s->strs);
-    if (s->ints == NULL || s->strs == NULL) launcher_fail(-1, ENOMEM, 0);
     TAKE(s->ints, s->nints * sizeof *s->ints);
-    for (uint32_t j = 0; j < s->nstrs; j++) {
+    for (uint32_t j = 0; j < h[2]; j++) {
       uint32_t n;
       TAKE(&n, sizeof n);
-      if (n == 0 || len - pos < n || buf[pos + n - 1] != '\0') launcher_fail(-1, EINVAL, 3);
+      if (n == 0 || len - pos < n || buf[pos + n - 1] != '\0') return fail_with(r, -1, EINVAL, 3);
       s->strs[j] = buf + pos;
+      s->nstrs = j + 1;
       pos += n;
     }
   }
 #undef TAKE
+  if (nsteps == 0 || steps[0].op != OP_CLONE) return fail_with(r, -1, EINVAL, 5);
+  return 0;
 }
 
 static const char *str_or_null(const char *s) { return s[0] == '\0' ? NULL : s; }
@@ -553,7 +580,7 @@ static int do_read_only(struct step *s) {
 }
 
 /*
- * Changing ids clears the parent-death signal, so it is set again (REL-03). A launcher that died
+ * Changing ids clears the parent-death signal, so it is set again (REL-03). A server that died
  * in between sent no signal, and nothing else would end this process: its exec pipe then has no
  * reader (ESC-04).
  */
@@ -573,8 +600,8 @@ static int do_set_ids(struct step *s) {
     if (syscall(SYS_capset, &head, data) < 0) return -1;
   }
   if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) return -1;
-  struct pollfd launcher = {exec_pipe[1], 0, 0};
-  if (poll(&launcher, 1, 0) == 1 && (launcher.revents & POLLERR)) _exit(127);
+  struct pollfd server = {exec_pipe[1], 0, 0};
+  if (poll(&server, 1, 0) == 1 && (server.revents & POLLERR)) _exit(127);
   return 0;
 }
 
@@ -594,19 +621,24 @@ static int do_open_path(struct step *s) {
   return r < 0 ? -1 : 0;
 }
 
-static int do_close_fds(void) {
-  if (syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) == 0) return 0;
-  /* Before Linux 5.11: walk the open descriptors instead of guessing a highest number. */
+/* Marks every descriptor from the lowest up close-on-exec, or closes it. */
+static int close_from(int lowest, int cloexec) {
+  if (syscall(SYS_close_range, lowest, ~0U, cloexec ? 4 /* CLOSE_RANGE_CLOEXEC */ : 0) == 0) return 0;
+  /* Before Linux 5.9 (5.11 for CLOEXEC): walk the open descriptors instead of guessing a highest number. */
   DIR *d = opendir("/proc/self/fd");
   if (d == NULL) return -1;
+  int fds[1024], n = 0;
   struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
+  while ((e = readdir(d)) != NULL && n < 1024) {
     int fd = atoi(e->d_name);
-    if (fd >= 3 && fd != dirfd(d)) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    if (fd >= lowest && fd != dirfd(d)) fds[n++] = fd;
   }
   closedir(d);
-  return 0;
+  for (int i = 0; i < n; i++) cloexec ? fcntl(fds[i], F_SETFD, FD_CLOEXEC) : close(fds[i]);
+  return n == 1024 ? close_from(lowest, cloexec) : 0;
 }
+
+static int do_close_fds(void) { return close_from(3, 1); }
 
 static void __attribute__((noreturn)) do_exec(struct step *s, int32_t index) {
   int argc = (int)s->ints[0];
@@ -771,10 +803,10 @@ static void __attribute__((noreturn)) run_child(uint32_t first) {
         ssize_t n;
         while ((n = read(sync_pipe[0], &c, 1)) < 0 && errno == EINTR) {
         }
-        if (n != 1) _exit(127); /* the launcher failed and said so */
+        if (n != 1) _exit(127); /* the server failed and said so */
         close(sync_pipe[0]);
         /*
-         * Dumpable until now, so that an unprivileged launcher could write its maps (the kernel
+         * Dumpable until now, so that an unprivileged server could write its maps (the kernel
          * gives a non-dumpable process's /proc files to root). From here on the container may
          * run code: no ptrace, no /proc/<pid>/mem or exe of this process (ESC-01/03).
          */
@@ -823,29 +855,71 @@ static void __attribute__((noreturn)) run_child(uint32_t first) {
   child_fail((int32_t)nsteps, EINVAL); /* a plan without EXEC */
 }
 
-/* ---- the launcher's own steps, outside ---- */
+/* ---- the server: starting a container ---- */
 
-static void write_proc(struct step *s, int32_t index) {
-  char path[128];
-  snprintf(path, sizeof path, "/proc/%d/%s", (int)child_pid, s->strs[0]);
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) launcher_fail(index, errno, 0);
-  size_t len = strlen(s->strs[1]);
-  if (write(fd, s->strs[1], len) != (ssize_t)len) launcher_fail(index, errno, 0);
-  close(fd);
+enum watch_kind { WATCH_SERVER, WATCH_SIGCHLD, WATCH_EXEC, WATCH_CONTROL };
+
+struct container;
+struct watch {
+  struct container *c;
+  enum watch_kind kind;
+};
+
+/* What the server keeps of one container, from its start to its end. */
+struct container {
+  struct container *next;
+  pid_t child;
+  int status, control, exec_fd, result_fd;
+  int mount_ns; /* held until the exit report has gone: see finish() */
+  struct report failure;
+  int failed;
+  struct timespec started; /* for the wall-time limit */
+  int64_t wall_limit_ms, cpu_limit_us, cpu_grace_us;
+  int cpu_usage_fd, cpu_usage_format;
+  int killed;
+  struct watch on_exec, on_control;
+};
+
+static struct container *containers;
+static int epoll_fd = -1, sigchld_fd = -1, server_fd = -1;
+static int one_container; /* a monitor forked for one container that keeps the host's pid namespace */
+static struct watch server_watch = {NULL, WATCH_SERVER}, sigchld_watch = {NULL, WATCH_SIGCHLD};
+
+static void watch_fd(int fd, struct watch *w) {
+  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = w};
+  epoll_ctl(epoll_fd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-static void run_helper(struct step *s, int32_t index) {
+static void close_watched(int *fd) {
+  if (*fd < 0) return;
+  epoll_ctl(epoll_fd, EPOLL_CTL_DEL, *fd, NULL);
+  close(*fd);
+  *fd = -1;
+}
+
+static int write_proc(pid_t child, struct step *s) {
+  char path[128];
+  snprintf(path, sizeof path, "/proc/%d/%s", (int)child, s->strs[0]);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  size_t len = strlen(s->strs[1]);
+  int r = write(fd, s->strs[1], len) == (ssize_t)len ? 0 : -1;
+  int e = errno;
+  close(fd);
+  errno = e;
+  return r;
+}
+
+/* Runs a helper (newuidmap) to its end; its failure is reported with its exit status and words. */
+static int run_helper(pid_t child, struct step *s, int32_t index, struct report *r) {
   char pid[16];
-  snprintf(pid, sizeof pid, "%d", (int)child_pid);
+  snprintf(pid, sizeof pid, "%d", (int)child);
   char **argv = calloc(s->nstrs + 1, sizeof *argv);
-  if (argv == NULL) launcher_fail(index, ENOMEM, 0);
+  if (argv == NULL) return fail_with(r, index, ENOMEM, 0);
   for (uint32_t i = 0; i < s->nstrs; i++) argv[i] = strcmp(s->strs[i], "%pid") == 0 ? pid : s->strs[i];
   int err[2];
-  if (pipe2(err, O_CLOEXEC) < 0) launcher_fail(index, errno, 0);
-  pid_t h = fork();
-  if (h < 0) launcher_fail(index, errno, 0);
-  if (h == 0) {
+  pid_t h = -1;
+  if (pipe2(err, O_CLOEXEC) == 0 && (h = fork()) == 0) {
     dup2(err[1], 2);
     sigset_t none;
     sigemptyset(&none);
@@ -855,101 +929,322 @@ static void run_helper(struct step *s, int32_t index) {
     dprintf(2, "cannot run %s: %s", argv[0], strerror(errno));
     _exit(127);
   }
+  int e = errno;
+  free(argv);
+  if (h < 0) return fail_with(r, index, e, 0);
   close(err[1]);
-  char text[240];
-  ssize_t n = read_full(err[0], text, sizeof text);
+  ssize_t n = read_full(err[0], r->text, sizeof r->text);
   close(err[0]);
   int status;
   while (waitpid(h, &status, 0) < 0 && errno == EINTR) {
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' ')) n--;
-    if (n > 0) send_text(text, (size_t)n);
-    launcher_fail(index, 0, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
-  }
-  free(argv);
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return 0;
+  while (n > 0 && (r->text[n - 1] == '\n' || r->text[n - 1] == ' ')) n--;
+  r->text_len = n > 0 ? (size_t)n : 0;
+  return fail_with(r, index, 0, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 }
 
-static void join_cgroup(const char *procs, int32_t index) {
+static int join_cgroup(pid_t child, const char *procs) {
   int fd = open(procs, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) launcher_fail(index, errno, 0);
+  if (fd < 0) return -1;
   char pid[16];
-  int n = snprintf(pid, sizeof pid, "%d", (int)child_pid);
-  if (write(fd, pid, (size_t)n) != n) launcher_fail(index, errno, 0);
+  int n = snprintf(pid, sizeof pid, "%d", (int)child);
+  int r = write(fd, pid, (size_t)n) == n ? 0 : -1;
+  int e = errno;
   close(fd);
+  errno = e;
+  return r;
+}
+
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#define CLONE_INTO_CGROUP_ 0x200000000ULL
+struct clone_args_compat {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
+      cgroup;
+};
+
+/*
+ * A raw clone, like fork, so that new pid and user namespaces apply to the child itself; started
+ * in its cgroup v2 directory, when the plan names one, with clone3(CLONE_INTO_CGROUP) (Linux 5.7):
+ * a later write of its pid to cgroup.procs would take the cgroup threadgroup lock for writing,
+ * which waits for an RCU grace period. Older kernels get the write (*joined stays 0).
+ */
+static pid_t clone_child(struct step *s, int *joined) {
+  unsigned long flags = (unsigned long)s->ints[0];
+  const char *cgroup = s->nstrs > 0 && s->strs[0][0] != '\0' ? s->strs[0] : NULL;
+  pid_t pid = -1;
+  *joined = cgroup == NULL;
+  errno = ENOSYS; /* without a cgroup to start in: the plain clone below */
+  if (cgroup != NULL) {
+    int dir = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return -1;
+    struct clone_args_compat args;
+    memset(&args, 0, sizeof args);
+    args.flags = flags | CLONE_INTO_CGROUP_;
+    args.exit_signal = SIGCHLD;
+    args.cgroup = (uint64_t)dir;
+    pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
+    int e = errno;
+    close(dir); /* the child's copy too: nothing of the host's cgroup tree stays in the container */
+    errno = e;
+    *joined = pid >= 0;
+  }
+  if (pid < 0 && (errno == ENOSYS || errno == E2BIG)) pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+  return pid;
+}
+
+/*
+ * The clone, before its steps: its stdio at 0-2 and its ends of the three pipes at 3-5, nothing
+ * else of the server's (the other containers' descriptors among them).
+ */
+static void __attribute__((noreturn)) become_child(const int stdio[3], pid_t parent) {
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+  signal(SIGPIPE, SIG_DFL);
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  /* in a new pid namespace the parent reads as 0; a dead server also shows at OP_SYNC */
+  if (getppid() != parent && getppid() != 0) _exit(127);
+  int keep[6] = {stdio[0], stdio[1], stdio[2], sync_pipe[0], exec_pipe[1], result_pipe[1]};
+  int high[6];
+  /* out of the way first, then into place: a number may be one of 0-5 */
+  for (int i = 0; i < 6; i++) high[i] = fcntl(keep[i], F_DUPFD_CLOEXEC, 64);
+  for (int i = 0; i < 6; i++) {
+    if (high[i] < 0 || dup3(high[i], i, i < 3 ? 0 : O_CLOEXEC) < 0) _exit(127);
+  }
+  sync_pipe[0] = 3;
+  exec_pipe[1] = 4;
+  result_pipe[1] = 5;
+  if (close_from(6, 0) < 0) child_fail(0, errno);
+  run_child(1);
+}
+
+/*
+ * The clone and the server's steps of the plan, up to SYNC. Returns -1 with the report filled
+ * (the child, if there is one, is c->child: the caller ends it).
+ */
+static int clone_and_prepare(struct container *c, const int stdio[3], struct report *r) {
+  if (pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(exec_pipe, O_CLOEXEC | O_NONBLOCK) < 0 ||
+      pipe2(result_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+    return fail_with(r, 0, errno, 0);
+  }
+  c->exec_fd = exec_pipe[0];
+  c->result_fd = result_pipe[0];
+  /*
+   * Dumpable while it clones (the server is not): the clone inherits the flag, and the kernel
+   * gives a non-dumpable process's /proc files, the clone's uid_map among them, to root. The
+   * child drops it at SYNC, before the container can run code.
+   */
+  prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+  pid_t parent = getpid();
+  int joined;
+  c->child = clone_child(&steps[0], &joined);
+  if (c->child == 0) become_child(stdio, parent);
+  int e = errno;
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  close(exec_pipe[1]);
+  close(result_pipe[1]);
+  close(sync_pipe[0]);
+  int go = sync_pipe[1];
+  int r0 = 0;
+  if (c->child < 0) {
+    r0 = fail_with(r, 0, e, 0);
+  } else if (!joined) {
+    char procs[4096];
+    snprintf(procs, sizeof procs, "%s/cgroup.procs", steps[0].strs[0]);
+    if (join_cgroup(c->child, procs) < 0) r0 = fail_with(r, 0, errno, 0);
+  }
+  /*
+   * Held until the exit report has gone: the teardown of the container's mount namespace (an
+   * unmount of every mount, which waits for an RCU grace period) then comes after the report
+   * instead of before it, in the container's last process. If it cannot be held, the teardown
+   * just stays where it was.
+   */
+  if (r0 == 0 && (steps[0].ints[0] & CLONE_NEWNS)) {
+    char ns[64];
+    snprintf(ns, sizeof ns, "/proc/%d/ns/mnt", (int)c->child);
+    c->mount_ns = open(ns, O_RDONLY | O_CLOEXEC);
+  }
+  for (uint32_t i = 1; r0 == 0 && i < nsteps; i++) {
+    struct step *s = &steps[i];
+    int32_t index = (int32_t)i;
+    switch (s->op) {
+      case OP_WRITE_PROC:
+        if (write_proc(c->child, s) < 0) r0 = fail_with(r, index, errno, 0);
+        break;
+      case OP_RUN_HELPER: r0 = run_helper(c->child, s, index, r); break;
+      case OP_JOIN_CGROUP:
+        if (join_cgroup(c->child, s->strs[0]) < 0) r0 = fail_with(r, index, errno, 0);
+        break;
+      case OP_WALL_LIMIT: c->wall_limit_ms = (int64_t)s->ints[0]; break;
+      case OP_CPU_LIMIT:
+        c->cpu_limit_us = (int64_t)s->ints[0];
+        c->cpu_grace_us = (int64_t)s->ints[1];
+        c->cpu_usage_format = (int)s->ints[2];
+        c->cpu_usage_fd = open(s->strs[0], O_RDONLY | O_CLOEXEC);
+        if (c->cpu_usage_fd < 0) r0 = fail_with(r, index, errno, 0);
+        break;
+      case OP_SYNC:
+        if (write(go, "g", 1) != 1) r0 = fail_with(r, index, errno, 0);
+        i = nsteps;
+        break;
+      default: break;
+    }
+  }
+  close(go); /* without the byte: the child ends at its SYNC */
+  return r0;
+}
+
+static void release(struct container *c) {
+  for (struct container **p = &containers; *p != NULL; p = &(*p)->next) {
+    if (*p == c) {
+      *p = c->next;
+      break;
+    }
+  }
+  close_watched(&c->exec_fd);
+  close_watched(&c->control);
+  if (c->result_fd >= 0) close(c->result_fd);
+  if (c->cpu_usage_fd >= 0) close(c->cpu_usage_fd);
+  if (c->mount_ns >= 0) close(c->mount_ns);
+  close(c->status); /* last: its end tells the JVM that all of the container is gone */
+  free(c);
+}
+
+static void kill_and_reap(pid_t child) {
+  kill(child, SIGKILL);
+  while (waitpid(child, NULL, __WALL) < 0 && errno == EINTR) {
+  }
+}
+
+/*
+ * The first process the container had, reaped: its exit (or its failure to start) goes to the
+ * JVM. With the host's pid namespace, its orphans go first.
+ */
+static void end_adopted(void);
+
+static void finish(struct container *c, int status, const struct rusage *ru) {
+  if (c->exec_fd >= 0) {
+    /* reaped before its exec pipe was read: what that pipe holds decides */
+    int32_t report[3];
+    if (read(c->exec_fd, report, sizeof report) == (ssize_t)sizeof report) {
+      c->failed = 1;
+      c->failure.step = report[0];
+      c->failure.err = report[1];
+      c->failure.value = report[2];
+    } else if (!c->failed) {
+      send_msg(c->status, MSG_STARTED, 0, (int32_t)getpid(), (int32_t)c->child);
+    }
+  }
+  if (one_container) end_adopted();
+  if (c->failed) {
+    send_failure(c->status, &c->failure);
+    release(c);
+    return;
+  }
+  int32_t command_status;
+  if (read(c->result_fd, &command_status, sizeof command_status) == (ssize_t)sizeof command_status) {
+    status = command_status;
+  }
+  /* the usage (the init reaps every process, so this counts them all) and the end, in one write:
+     the JVM wakes once */
+  int64_t usage[3] = {(int64_t)ru->ru_utime.tv_sec * 1000000 + ru->ru_utime.tv_usec,
+                      (int64_t)ru->ru_stime.tv_sec * 1000000 + ru->ru_stime.tv_usec, ru->ru_maxrss};
+  char buf[16 + sizeof usage + 16];
+  int32_t head[4] = {MSG_USAGE, 0, 0, (int32_t)sizeof usage};
+  int32_t end[4] = {MSG_EXITED, 0, 0, status};
+  memcpy(buf, head, sizeof head);
+  memcpy(buf + sizeof head, usage, sizeof usage);
+  memcpy(buf + sizeof head + sizeof usage, end, sizeof end);
+  write_all(c->status, buf, sizeof buf);
+  release(c);
+}
+
+/* ---- the server: watching the containers ---- */
+
+static void on_exec_pipe(struct container *c) {
+  int32_t report[3];
+  ssize_t n = read(c->exec_fd, report, sizeof report);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  close_watched(&c->exec_fd);
+  if (n == (ssize_t)sizeof report) {
+    /* it failed: reported once it is reaped, so that nothing of it is left when the JVM hears */
+    c->failed = 1;
+    c->failure.step = report[0];
+    c->failure.err = report[1];
+    c->failure.value = report[2];
+    kill(c->child, SIGKILL);
+    return;
+  }
+  send_msg(c->status, MSG_STARTED, 0, (int32_t)getpid(), (int32_t)c->child);
+}
+
+static void on_control(struct container *c) {
+  int32_t sigs[16];
+  ssize_t n = read(c->control, sigs, sizeof sigs);
+  if (n > 0) {
+    for (ssize_t i = 0; i < n / (ssize_t)sizeof sigs[0]; i++) kill(c->child, sigs[i]);
+  } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+    /* the JVM closed the container, or died: nothing may outlive it */
+    kill(c->child, SIGKILL);
+    close_watched(&c->control);
+  }
 }
 
 /* The CPU time of the whole container, in microseconds, from its cgroup; -1 if unreadable. */
-static int64_t cpu_usage_us(void) {
+static int64_t cpu_usage_us(struct container *c) {
   char buf[512];
-  ssize_t n = pread(cpu_usage_fd, buf, sizeof buf - 1, 0);
+  ssize_t n = pread(c->cpu_usage_fd, buf, sizeof buf - 1, 0);
   if (n <= 0) return -1;
   buf[n] = '\0';
-  if (cpu_usage_format == USAGE_NANOSECONDS) return strtoll(buf, NULL, 10) / 1000;
+  if (c->cpu_usage_format == USAGE_NANOSECONDS) return strtoll(buf, NULL, 10) / 1000;
   char *line = strstr(buf, "usage_usec ");
   return line == NULL ? -1 : strtoll(line + 11, NULL, 10);
 }
 
-static int64_t elapsed_ms(void) {
+static int64_t elapsed_ms(struct container *c) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
-  return (now.tv_sec - started.tv_sec) * 1000 + (now.tv_nsec - started.tv_nsec) / 1000000;
-}
-
-static void close_stray_fds(void) {
-  if (syscall(SYS_close_range, FD_CONTROL + 1, ~0U, 0) == 0) return;
-  DIR *d = opendir("/proc/self/fd");
-  if (d == NULL) launcher_fail(-1, errno, 4);
-  int fds[1024], n = 0;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL && n < 1024) {
-    int fd = atoi(e->d_name);
-    if (fd > FD_CONTROL && fd != dirfd(d)) fds[n++] = fd;
-  }
-  closedir(d);
-  for (int i = 0; i < n; i++) close(fds[i]);
-  if (n == 1024) close_stray_fds();
+  return (now.tv_sec - c->started.tv_sec) * 1000 + (now.tv_nsec - c->started.tv_nsec) / 1000000;
 }
 
 /*
- * How long the monitor may sleep before it must look at the limits again: until the wall
- * deadline, or until the container could have used its remaining CPU time on every CPU.
+ * How long the server may sleep before it must look at a container's limits again: until the
+ * wall deadline, or until it could have used its remaining CPU time on every CPU. -1: no limit.
  */
-static int poll_timeout_ms(int killed) {
+static int64_t limit_timeout_ms(struct container *c) {
+  if (c->killed || (c->wall_limit_ms < 0 && c->cpu_limit_us < 0)) return -1;
   int64_t t = -1;
-  if (killed) return -1;
-  if (wall_limit_ms >= 0) t = wall_limit_ms - elapsed_ms();
-  if (cpu_limit_us >= 0) {
-    int64_t used = cpu_usage_us();
+  if (c->wall_limit_ms >= 0) t = c->wall_limit_ms - elapsed_ms(c);
+  if (c->cpu_limit_us >= 0) {
+    int64_t used = cpu_usage_us(c);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    int64_t left = used < 0 ? 100 : (cpu_limit_us + cpu_grace_us - used) / 1000 / (cpus > 0 ? cpus : 1);
+    int64_t left = used < 0 ? 100 : (c->cpu_limit_us + c->cpu_grace_us - used) / 1000 / (cpus > 0 ? cpus : 1);
     if (left > 100) left = 100;
     if (t < 0 || left < t) t = left;
   }
-  if (t < 0 && (wall_limit_ms >= 0 || cpu_limit_us >= 0)) t = 0;
-  return t > 0 ? (int)t : (t == 0 ? 1 : -1);
+  return t > 0 ? t : 1;
 }
 
-/* Kills the container for a limit it reached; returns whether it did. */
-static int enforce_limits(void) {
+/* Kills the container for a limit it reached. */
+static void enforce_limits(struct container *c) {
+  if (c->killed) return;
   int which = 0;
-  if (wall_limit_ms >= 0 && elapsed_ms() >= wall_limit_ms) which = LIMIT_WALL;
-  if (!which && cpu_limit_us >= 0) {
-    int64_t used = cpu_usage_us();
-    if (used >= cpu_limit_us + cpu_grace_us) which = LIMIT_CPU;
-  }
-  if (!which) return 0;
-  kill(child_pid, SIGKILL);
-  send_msg(MSG_LIMIT, 0, 0, which);
-  return 1;
+  if (c->wall_limit_ms >= 0 && elapsed_ms(c) >= c->wall_limit_ms) which = LIMIT_WALL;
+  if (!which && c->cpu_limit_us >= 0 && cpu_usage_us(c) >= c->cpu_limit_us + c->cpu_grace_us) which = LIMIT_CPU;
+  if (!which) return;
+  kill(c->child, SIGKILL);
+  send_msg(c->status, MSG_LIMIT, 0, 0, which);
+  c->killed = 1;
 }
 
 /*
-* Ends the processes the launcher adopted. With the host's pid namespace the kernel ends nothing
+ * Ends the processes a monitor adopted. With the host's pid namespace the kernel ends nothing
  * when the container's first process ends: its orphans (a daemon that left the session, a
- * process whose parent died) come to the launcher, their subreaper, and are killed here, again
- * and again until none is left, since killing one hands its children over too. With a pid
- * namespace of its own, the container's init takes them all along and this finds none.
+ * process whose parent died) come to the monitor, their subreaper, and are killed here, again
+ * and again until none is left, since killing one hands its children over too.
  */
 static void end_adopted(void) {
   char path[64];
@@ -975,275 +1270,192 @@ static void end_adopted(void) {
   }
 }
 
-/* After the start: pass on signals from the JVM, enforce the time limits, and report the end. */
-static void __attribute__((noreturn)) monitor(int sigchld_fd) {
-  struct pollfd fds[2] = {{sigchld_fd, POLLIN, 0}, {FD_CONTROL, POLLIN, 0}};
-  int killed = 0;
-  for (;;) {
-    int ready = poll(fds, fds[1].fd < 0 ? 1 : 2, poll_timeout_ms(killed));
-    if (ready < 0) continue;
-    if (!killed) killed = enforce_limits();
-    if (fds[1].fd >= 0 && fds[1].revents) {
-      int32_t sigs[16];
-      ssize_t n = read(FD_CONTROL, sigs, sizeof sigs);
-      if (n > 0) {
-        for (ssize_t i = 0; i < n / (ssize_t)sizeof sigs[0]; i++) kill(child_pid, sigs[i]);
-      } else if (n == 0 || errno != EINTR) {
-        /* the JVM closed the container, or died: nothing may outlive it */
-        kill(child_pid, SIGKILL);
-        fds[1].fd = -1;
-      }
-    }
-    if (fds[0].revents) {
-      struct signalfd_siginfo si;
-      if (read(sigchld_fd, &si, sizeof si) < 0 && errno == EINTR) continue;
-      int status;
-      struct rusage ru;
-      pid_t p;
-      /* the container's first process, or (with the host's pid namespace) an orphan of it */
-      while ((p = wait4(-1, &status, WNOHANG | __WALL, &ru)) > 0) {
-        if (p != child_pid) continue;
-        int32_t command_status;
-        if (result_pipe[0] >= 0 && read(result_pipe[0], &command_status, sizeof command_status) ==
-                                       (ssize_t)sizeof command_status) {
-          status = command_status;
-        }
-        end_adopted();
-        /* the usage (the init reaps every process, so this counts them all) and the end, in one
-           write: the JVM wakes once */
-        int64_t usage[3] = {(int64_t)ru.ru_utime.tv_sec * 1000000 + ru.ru_utime.tv_usec,
-                            (int64_t)ru.ru_stime.tv_sec * 1000000 + ru.ru_stime.tv_usec, ru.ru_maxrss};
-        char buf[16 + sizeof usage + 16];
-        int32_t head[4] = {MSG_USAGE, 0, 0, (int32_t)sizeof usage};
-        int32_t end[4] = {MSG_EXITED, 0, 0, status};
-        memcpy(buf, head, sizeof head);
-        memcpy(buf + sizeof head, usage, sizeof usage);
-        memcpy(buf + sizeof head + sizeof usage, end, sizeof end);
-        while (write(FD_STATUS, buf, sizeof buf) < 0 && errno == EINTR) {
-        }
-        _exit(0);
+/* Reaps every child that ended: containers' first processes, and forked monitors. */
+static void on_sigchld(void) {
+  struct signalfd_siginfo si;
+  while (read(sigchld_fd, &si, sizeof si) > 0) {
+  }
+  int status;
+  struct rusage ru;
+  pid_t p;
+  while ((p = wait4(-1, &status, WNOHANG | __WALL, &ru)) > 0) {
+    for (struct container *c = containers; c != NULL; c = c->next) {
+      if (c->child == p) {
+        finish(c, status, &ru);
+        break;
       }
     }
   }
 }
 
-#ifndef SYS_clone3
-#define SYS_clone3 435
-#endif
-#define CLONE_INTO_CGROUP_ 0x200000000ULL
-struct clone_args_compat {
-  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size,
-      cgroup;
-};
+/* ---- the server: requests ---- */
 
-/*
- * A raw clone, like fork, so that new pid and user namespaces apply to the child itself; started
- * in its cgroup v2 directory, when the plan names one, with clone3(CLONE_INTO_CGROUP) (Linux 5.7):
- * a later write of its pid to cgroup.procs would take the cgroup threadgroup lock for writing,
- * which waits for an RCU grace period. Older kernels get the write.
- */
-static pid_t clone_child(struct step *s) {
-  unsigned long flags = (unsigned long)s->ints[0];
-  const char *cgroup = s->nstrs > 0 && s->strs[0][0] != '\0' ? s->strs[0] : NULL;
-  pid_t pid = -1;
-  errno = ENOSYS; /* without a cgroup to start in: the plain clone below */
-  if (cgroup != NULL) {
-    int dir = open(cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir < 0) return -1;
-    struct clone_args_compat args;
-    memset(&args, 0, sizeof args);
-    args.flags = flags | CLONE_INTO_CGROUP_;
-    args.exit_signal = SIGCHLD;
-    args.cgroup = (uint64_t)dir;
-    pid = (pid_t)syscall(SYS_clone3, &args, sizeof args);
-    int e = errno;
-    close(dir); /* the child's copy too: nothing of the host's cgroup tree stays in the container */
-    errno = e;
-  }
-  if (pid < 0 && (errno == ENOSYS || errno == E2BIG)) {
-    pid = (pid_t)syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
-    if (pid > 0 && cgroup != NULL) {
-      char procs[4096];
-      snprintf(procs, sizeof procs, "%s/cgroup.procs", cgroup);
-      child_pid = pid;
-      join_cgroup(procs, 0);
-    }
-  }
-  return pid;
-}
+#define LAUNCH_FDS 6
 
-/* One container's launch, in a process of its own: descriptors 0-5 as described at the top. */
-static void __attribute__((noreturn)) launch(void) {
-  sigset_t none, chld;
-  sigemptyset(&none);
-  sigemptyset(&chld);
-  sigaddset(&chld, SIGCHLD);
-  signal(SIGCHLD, SIG_DFL); /* the server ignores it; every other disposition is main()'s */
-  signal(SIGPIPE, SIG_IGN); /* a JVM that went away must not kill the monitor mid-report */
-  sigprocmask(SIG_SETMASK, &chld, NULL);
+/* Becomes the monitor of one container: nothing of the server's, and the subreaper. */
+static void become_monitor(void) {
+  while (containers != NULL) {
+    struct container *c = containers;
+    containers = c->next;
+    close(c->status);
+    if (c->control >= 0) close(c->control);
+    if (c->exec_fd >= 0) close(c->exec_fd);
+    if (c->result_fd >= 0) close(c->result_fd);
+    if (c->cpu_usage_fd >= 0) close(c->cpu_usage_fd);
+    if (c->mount_ns >= 0) close(c->mount_ns);
+    free(c);
+  }
+  close(server_fd);
+  close(epoll_fd);
+  epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  watch_fd(sigchld_fd, &sigchld_watch);
+  one_container = 1;
   prctl(PR_SET_NAME, "isola-monitor", 0, 0, 0);
-  /*
-   * Dumpable until the clone has its id maps (the server is not): the kernel gives a
-   * non-dumpable process's /proc files, the clone's uid_map among them, to root.
-   */
-  prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-  clock_gettime(CLOCK_MONOTONIC, &started);
-  /*
-   * Nor its umask (REL-08): the directories the plan creates get the modes it names, and the
-   * command starts with the umask of Docker and runc.
-   */
-  umask(022);
-
-  close_stray_fds();
-  fcntl(FD_STATUS, F_SETFD, FD_CLOEXEC);
-  fcntl(FD_CONTROL, F_SETFD, FD_CLOEXEC);
-  read_plan();
-  if (nsteps == 0 || steps[0].op != OP_CLONE) launcher_fail(-1, EINVAL, 5);
-
-  int sigchld_fd = signalfd(-1, &chld, SFD_CLOEXEC);
-  if (sigchld_fd < 0 || pipe2(sync_pipe, O_CLOEXEC) < 0 || pipe2(exec_pipe, O_CLOEXEC) < 0 ||
-      pipe2(result_pipe, O_CLOEXEC) < 0) {
-    launcher_fail(0, errno, 0);
-  }
-  pid_t launcher = getpid();
-  /* The container's orphans come here when it has no pid namespace of its own (end_adopted) */
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  child_pid = clone_child(&steps[0]);
-  if (child_pid < 0) launcher_fail(0, errno, 0);
-  if (child_pid == 0) {
-    child_pid = 0;
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    signal(SIGPIPE, SIG_DFL);
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-    /* in a new pid namespace the parent reads as 0; a dead launcher also shows at OP_SYNC */
-    if (getppid() != launcher && getppid() != 0) _exit(127);
-    close(sync_pipe[1]);
-    close(exec_pipe[0]);
-    close(result_pipe[0]);
-    close(sigchld_fd);
-    close(FD_STATUS);
-    close(FD_CONTROL);
-    run_child(1);
-  }
-  close(sync_pipe[0]);
-  close(exec_pipe[1]);
-  close(result_pipe[1]);
-  /*
-   * Held until the monitor exits: the teardown of the container's mount namespace (an unmount of
-   * every mount, which waits for an RCU grace period) then comes after the exit report instead of
-   * before it, in the container's last process. Opened while the clone is still dumpable; if it
-   * cannot be, the teardown just stays where it was.
-   */
-  if (steps[0].ints[0] & CLONE_NEWNS) {
-    char ns[64];
-    snprintf(ns, sizeof ns, "/proc/%d/ns/mnt", (int)child_pid);
-    held_mount_ns = open(ns, O_RDONLY | O_CLOEXEC);
-  }
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  /* The monitor does not hold the container's stdio: its end must be the container's end. */
-  int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (devnull >= 0) {
-    dup2(devnull, 0);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    close(devnull);
-  }
+}
 
-  for (uint32_t i = 1; i < nsteps; i++) {
-    switch (steps[i].op) {
-      case OP_WRITE_PROC: write_proc(&steps[i], (int32_t)i); break;
-      case OP_RUN_HELPER: run_helper(&steps[i], (int32_t)i); break;
-      case OP_JOIN_CGROUP: join_cgroup(steps[i].strs[0], (int32_t)i); break;
-      case OP_WALL_LIMIT: wall_limit_ms = (int64_t)steps[i].ints[0]; break;
-      case OP_CPU_LIMIT:
-        cpu_limit_us = (int64_t)steps[i].ints[0];
-        cpu_grace_us = (int64_t)steps[i].ints[1];
-        cpu_usage_format = (int)steps[i].ints[2];
-        cpu_usage_fd = open(steps[i].strs[0], O_RDONLY | O_CLOEXEC);
-        if (cpu_usage_fd < 0) launcher_fail((int32_t)i, errno, 0);
-        break;
-      case OP_SYNC:
-        if (write(sync_pipe[1], "g", 1) != 1) launcher_fail((int32_t)i, errno, 0);
-        close(sync_pipe[1]);
-        i = nsteps;
-        break;
-      default: break;
+static void __attribute__((noreturn)) run_loop(void);
+
+/* Starts a container; takes the six descriptors (0-3 are closed once the clone has its own). */
+static void start_container(const int fds[LAUNCH_FDS]) {
+  struct container *c = calloc(1, sizeof *c);
+  if (c == NULL) {
+    send_msg(fds[4], MSG_FAILED, -1, ENOMEM, 0);
+    for (int i = 0; i < LAUNCH_FDS; i++) close(fds[i]);
+    return;
+  }
+  c->status = fds[4];
+  c->control = fds[5];
+  c->child = c->exec_fd = c->result_fd = c->mount_ns = c->cpu_usage_fd = -1;
+  c->wall_limit_ms = c->cpu_limit_us = -1;
+  clock_gettime(CLOCK_MONOTONIC, &c->started);
+  struct report r;
+  memset(&r, 0, sizeof r);
+  int ok = read_plan(fds[3], &r) == 0;
+  if (ok && !(steps[0].ints[0] & CLONE_NEWPID) && !one_container) {
+    pid_t m = fork();
+    if (m < 0) ok = fail_with(&r, -1, errno, 6) == 0;
+    if (m > 0) {
+      /* the monitor goes on with this container; the server forgets it */
+      for (int i = 0; i < LAUNCH_FDS; i++) close(fds[i]);
+      free(c);
+      free_plan();
+      return;
     }
+    if (m == 0) become_monitor();
   }
+  if (ok) ok = clone_and_prepare(c, fds, &r) == 0;
+  free_plan();
+  for (int i = 0; i < 4; i++) close(fds[i]);
+  if (!ok) {
+    if (c->child > 0) kill_and_reap(c->child);
+    send_failure(c->status, &r);
+    release(c);
+    if (one_container) _exit(1);
+    return;
+  }
+  fcntl(c->control, F_SETFL, O_NONBLOCK);
+  c->on_exec = (struct watch){c, WATCH_EXEC};
+  c->on_control = (struct watch){c, WATCH_CONTROL};
+  watch_fd(c->exec_fd, &c->on_exec);
+  watch_fd(c->control, &c->on_control);
+  c->next = containers;
+  containers = c;
+  if (one_container) run_loop(); /* the server's loop and its events are not the monitor's */
+}
 
-  int32_t report[3];
-  ssize_t n = read_full(exec_pipe[0], report, sizeof report);
-  close(exec_pipe[0]);
-  if (n == (ssize_t)sizeof report) launcher_fail(report[0], report[1], report[2]);
-  send_msg(MSG_STARTED, 0, (int32_t)getpid(), (int32_t)child_pid);
-  monitor(sigchld_fd);
+/* One request: the six descriptors of a container. 0 when the JVM is gone. */
+static int on_request(void) {
+  char byte;
+  struct iovec iov = {&byte, 1};
+  union {
+    char buf[CMSG_SPACE(LAUNCH_FDS * sizeof(int))];
+    struct cmsghdr align;
+  } control;
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control.buf;
+  msg.msg_controllen = sizeof control.buf;
+  ssize_t n = recvmsg(server_fd, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+  if (n < 0) return errno == EINTR || errno == EAGAIN;
+  if (n == 0) return 0;
+  struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+  int fds[LAUNCH_FDS];
+  int count = 0;
+  if (cm != NULL && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS) {
+    count = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+    memcpy(fds, CMSG_DATA(cm), (size_t)(count < LAUNCH_FDS ? count : LAUNCH_FDS) * sizeof(int));
+  }
+  if (count == LAUNCH_FDS && (msg.msg_flags & MSG_CTRUNC) == 0) {
+    start_container(fds);
+  } else {
+    for (int i = 0; i < count && i < LAUNCH_FDS; i++) close(fds[i]);
+  }
+  return 1;
 }
 
 /*
  * Server mode ("isola-launcher --server"), started once per JVM: descriptor 3 is a SOCK_SEQPACKET
- * socket whose other end only the JVM holds. Each message carries the six descriptors of one
- * container (0-5 above); the server forks a monitor that goes on exactly as a launcher spawned for
- * that container would. A fork of this small process costs far less than a spawn from the JVM.
- * When the JVM goes away, the server ends; each monitor sees its own control pipe close and
- * kills its container.
+ * socket whose other end only the JVM holds. One loop: requests, each container's exec pipe
+ * (its start) and control pipe (signals, close), the end of every child, the time limits.
  */
-#define FD_SERVER 3
-#define LAUNCH_FDS 6
-
 static void __attribute__((noreturn)) serve(void) {
-  signal(SIGCHLD, SIG_IGN); /* the kernel reaps the monitors; launch() restores the default */
-  signal(SIGPIPE, SIG_IGN);
+  signal(SIGPIPE, SIG_IGN); /* a JVM that went away must not kill the server mid-report */
   prctl(PR_SET_NAME, "isola-server", 0, 0, 0);
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  syscall(SYS_close_range, FD_SERVER + 1, ~0U, 0);
+  /*
+   * Nor the JVM's umask (REL-08): the directories the plan creates get the modes it names, and
+   * the command starts with the umask of Docker and runc.
+   */
+  umask(022);
+  server_fd = 3;
+  if (close_from(4, 0) < 0) _exit(1);
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, NULL);
+  sigchld_fd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+  epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  if (sigchld_fd < 0 || epoll_fd < 0) _exit(1);
+  watch_fd(server_fd, &server_watch);
+  watch_fd(sigchld_fd, &sigchld_watch);
+  run_loop();
+}
+
+static void __attribute__((noreturn)) run_loop(void) {
   for (;;) {
-    char byte;
-    struct iovec iov = {&byte, 1};
-    union {
-      char buf[CMSG_SPACE(LAUNCH_FDS * sizeof(int))];
-      struct cmsghdr align;
-    } control;
-    struct msghdr msg;
-    memset(&msg, 0, sizeof msg);
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.buf;
-    msg.msg_controllen = sizeof control.buf;
-    ssize_t n = recvmsg(FD_SERVER, &msg, MSG_CMSG_CLOEXEC);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) _exit(0);
-    struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-    int fds[LAUNCH_FDS];
-    int count = 0;
-    if (c != NULL && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-      count = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
-      memcpy(fds, CMSG_DATA(c), (size_t)(count < LAUNCH_FDS ? count : LAUNCH_FDS) * sizeof(int));
+    if (one_container && containers == NULL) _exit(0);
+    int64_t timeout = -1;
+    for (struct container *c = containers; c != NULL; c = c->next) {
+      int64_t t = limit_timeout_ms(c);
+      if (t >= 0 && (timeout < 0 || t < timeout)) timeout = t;
     }
-    if (count == LAUNCH_FDS && (msg.msg_flags & MSG_CTRUNC) == 0) {
-      pid_t p = fork();
-      if (p == 0) {
-        /* out of the way first, then into place: a received number may be one of 0-5 */
-        int high[LAUNCH_FDS];
-        for (int i = 0; i < LAUNCH_FDS; i++) high[i] = fcntl(fds[i], F_DUPFD, 64);
-        for (int i = 0; i < LAUNCH_FDS; i++) dup2(high[i], i);
-        syscall(SYS_close_range, LAUNCH_FDS, ~0U, 0);
-        launch();
-      }
-      if (p < 0) {
-        int32_t m[4] = {MSG_FAILED, -1, errno, 6};
-        if (write(fds[4], m, sizeof m) < 0) {
-          /* the JVM gave up on this container already */
-        }
+    struct epoll_event ev[64];
+    int n = epoll_wait(epoll_fd, ev, 64, (int)timeout);
+    for (struct container *c = containers; c != NULL; c = c->next) enforce_limits(c);
+    int reap = 0;
+    for (int i = 0; i < n; i++) {
+      struct watch *w = ev[i].data.ptr;
+      switch (w->kind) {
+        case WATCH_SERVER:
+          if (!on_request()) _exit(0); /* the JVM is gone; the containers die with the server */
+          break;
+        case WATCH_SIGCHLD: reap = 1; break;
+        case WATCH_EXEC: on_exec_pipe(w->c); break;
+        case WATCH_CONTROL: on_control(w->c); break;
       }
     }
-    for (int i = 0; i < count && i < LAUNCH_FDS; i++) close(fds[i]);
+    /* last: it frees containers that later events of this batch may name */
+    if (reap) on_sigchld();
   }
 }
 
 int main(int argc, char **argv) {
-  /* Nothing from the JVM's signal state carries over (it blocks and handles signals), once per
-     process rather than once per container. */
+  /* Nothing from the JVM's signal state carries over (it blocks and handles signals). */
   for (int sig = 1; sig < NSIG; sig++) signal(sig, SIG_DFL);
   if (argc > 1 && strcmp(argv[1], "--server") == 0) serve();
-  launch();
+  fprintf(stderr, "isola-launcher: started by Isola's Java runtime only (--server)\n");
+  return 2;
 }

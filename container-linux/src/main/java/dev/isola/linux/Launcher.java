@@ -42,25 +42,28 @@ final class Launcher {
 
   private final String path;
   private final String kind;
+  /** Watches the server's socket: its end is the server's, which is reaped then. */
+  private final Supervisor supervisor;
   /** The JVM's end of the launch server's socket, and the server's pid; -1 before the first launch. */
   private int server = -1;
   private int serverPid = -1;
 
-  private Launcher(String path, String kind) {
+  private Launcher(String path, String kind, Supervisor supervisor) {
     this.path = path;
     this.kind = kind;
+    this.supervisor = supervisor;
   }
 
   /** Loads the launcher; {@code allowMemfd=false} forces the file copy (for tests). */
-  static Launcher load(boolean allowMemfd) {
+  static Launcher load(boolean allowMemfd, Supervisor supervisor) {
     byte[] binary = readResource();
     if (allowMemfd) {
       int fd = sealedMemfd(binary);
       if (fd >= 0) {
-        return new Launcher("/proc/self/fd/" + fd, "sealed memfd");
+        return new Launcher("/proc/self/fd/" + fd, "sealed memfd", supervisor);
       }
     }
-    return new Launcher(privateCopy(binary).toString(), "file copy");
+    return new Launcher(privateCopy(binary).toString(), "file copy", supervisor);
   }
 
   /** How the launcher is held: "sealed memfd" or "file copy". */
@@ -73,28 +76,32 @@ final class Launcher {
   }
 
   /**
-   * Starts a container's launcher with {@code fds[i]} as its descriptor {@code i} (0 to 5): the
-   * launch server, a launcher started once per JVM, forks it. A spawn from the JVM costs
-   * milliseconds (the JVM is a large process); a fork of the small server, a fraction of one.
-   * The caller may close its copies of the descriptors on return.
+   * Hands a container's descriptors to the launch server, {@code fds[i]} as the container's
+   * descriptor {@code i} (0 to 5; see {@code launcher.c}). The server, started once per JVM,
+   * starts and watches every container of this JVM: a spawn from the JVM costs milliseconds (the
+   * JVM is a large process), a clone of the small server a fraction of one, and a container needs
+   * no process of its own outside. The caller may close its copies of the descriptors on return.
    */
-  void launch(int[] fds) throws IOException {
-    int socket = server();
-    if (!send(socket, fds)) {
+  synchronized void launch(int[] fds) throws IOException {
+    if (!send(server(), fds)) {
       int failed = Native.getLastError();
       if (failed != LibC.EPIPE && failed != 111 /* ECONNREFUSED */) {
         throw new IOException("send a container to the launch server: " + Errno.describe(failed));
       }
-      synchronized (this) { // the server died (killed from outside): start another, once
-        if (server == socket) {
-          LibC.close(server);
-          LibC.waitpid(serverPid, new int[1], 0);
-          server = -1;
-        }
-      }
+      serverEnded(server); // killed from outside, and not yet seen: start another, once
       if (!send(server(), fds)) {
         throw Errno.last("send a container to a restarted launch server");
       }
+    }
+  }
+
+  /** The server is gone (its socket reads end of file): reap it; the next launch starts another. */
+  private synchronized void serverEnded(int socket) {
+    if (server == socket && socket >= 0) {
+      supervisor.unwatch(server);
+      LibC.close(server);
+      LibC.waitpid(serverPid, new int[1], 0);
+      server = -1;
     }
   }
 
@@ -118,7 +125,19 @@ final class Launcher {
         LibC.close(pair[1]);
         LibC.close(devnull);
       }
-      server = pair[0];
+      int socket = pair[0];
+      server = socket;
+      supervisor.watch(socket, new Supervisor.Watched() {
+        @Override
+        public void onReadable() {
+          serverEnded(socket);
+        }
+
+        @Override
+        public void onFailure(Throwable failure) {
+          serverEnded(socket);
+        }
+      });
     }
     return server;
   }

@@ -29,8 +29,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One container: starts its launcher, reads the launcher's report, and from then on is driven by
- * the {@link Supervisor}. The launcher is this JVM's child and is reaped here, by pid.
+ * One container: hands its descriptors to the launch server, reads the server's report, and from
+ * then on is driven by the {@link Supervisor}.
  */
 final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   private static final int MSG_STARTED = 1;
@@ -42,7 +42,6 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   private static final int LIMIT_WALL = 1;
   private static final int LIMIT_CPU = 2;
   private static final int F_SETFL = 4;
-  private static final long PIDFD_OPEN = 434; // the same number on every architecture
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
   private final Supervisor supervisor;
@@ -50,9 +49,8 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   private final Optional<Cgroup> cgroup;
   private final Optional<RootLayers> layers;
   private volatile boolean closed;
+  /** The process that watches the container: the launch server, or a monitor of its own. */
   private int monitorPid;
-  /** A pidfd of the monitor: it becomes readable when the monitor has exited. */
-  private int monitorPidfd = -1;
   private final Fd status;
   private final int statusFd;
   private final Fd control;
@@ -162,7 +160,6 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
         text.append(reader.text);
       } else if (msg[0] == MSG_STARTED) {
         monitorPid = msg[2];
-        monitorPidfd = (int) LibC.syscall(PIDFD_OPEN, monitorPid, 0); // -1 before Linux 5.3: then not waited for
         containerPid = msg[3];
         LibC.fcntl(statusFd, F_SETFL, LibC.O_NONBLOCK);
         supervisor.watch(statusFd, this);
@@ -242,8 +239,9 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
       throw new UncheckedIOException(e);
     }
     // the container's end is the exit report (every process of the container is gone by then:
-    // the monitor sends it after its child, and the orphans it adopted, are reaped), or a monitor
-    // that died; the monitor's own end is the end of the status pipe, which close() waits for
+    // it is sent after its first process, and the orphans a monitor adopted, are reaped), or the
+    // end of a server that died; the end of the status pipe comes after the container's mount
+    // namespace is gone, and close() waits for it
     if (!exit.isDone() && (exitWaitStatus >= 0 || reader.eof)) {
       // every writer is gone: what the pipes still hold is the last of the output
       captured.forEach(CapturedOutput::onReadable);
@@ -256,48 +254,13 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
       supervisor.unwatch(statusFd);
       status.close();
       control.close();
-      awaitMonitorExit();
-    }
-  }
-
-  /**
-   * The status pipe closes while the monitor is still on its way out (it unmounts the container's
-   * mount namespace after its report); close() promises it gone, so its pidfd is watched, rather
-   * than waited for on the supervisor's one thread.
-   */
-  private void awaitMonitorExit() {
-    int pidfd = monitorPidfd;
-    if (pidfd < 0) {
       monitorGone.complete(null);
-      return;
     }
-    supervisor.watch(pidfd, new Supervisor.Watched() {
-      @Override
-      public void onReadable() {
-        supervisor.unwatch(pidfd);
-        gone();
-      }
-
-      @Override
-      public void onFailure(Throwable failure) {
-        gone();
-      }
-
-      private void gone() {
-        LibC.close(pidfd);
-        monitorPidfd = -1;
-        monitorGone.complete(null);
-      }
-    });
   }
 
   @Override
   public void onFailure(Throwable failure) {
     exit.completeExceptionally(failure);
-    if (monitorPidfd >= 0) {
-      LibC.close(monitorPidfd);
-      monitorPidfd = -1;
-    }
     monitorGone.complete(null);
   }
 
@@ -474,7 +437,9 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     try {
       monitorGone.get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      LibC.kill(monitorPid, 9); // its status pipe is still open, so the pid is still the monitor's
+      // a server that does not answer for this long is stuck: its end ends its containers, and
+      // the next start starts another (the status pipe is still open, so the pid is still its)
+      LibC.kill(monitorPid, 9);
       monitorGone.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

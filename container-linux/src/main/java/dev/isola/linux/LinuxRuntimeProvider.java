@@ -15,8 +15,8 @@ import java.util.Optional;
 public final class LinuxRuntimeProvider implements ContainerRuntimeProvider {
   /** Loaded on first start, not when the service is listed. */
   private static final class Runtime {
-    static final Launcher LAUNCHER = Launcher.load(!Boolean.getBoolean("isola.launcher.noMemfd"));
     static final Supervisor SUPERVISOR = new Supervisor();
+    static final Launcher LAUNCHER = Launcher.load(!Boolean.getBoolean("isola.launcher.noMemfd"), SUPERVISOR);
   }
 
   /** The host's cgroups, looked at once; stale cgroups of dead JVMs are swept then. */

@@ -116,8 +116,8 @@ class EscapeRuntimeProcessTest {
 
   /**
    * ESC-01 (a): the command is a script whose interpreter is {@code /proc/self/exe}, so the kernel
-   * runs the runtime's own binary as the container's program. It is the sealed memfd, finds no
-   * launch plan, and ends; nothing on the host changed.
+   * runs the runtime's own binary as the container's program. It is the sealed memfd, is not
+   * started as the launch server, says so and ends; nothing on the host changed.
    */
   @Test
   void aScriptInterpretedByProcSelfExeRunsOnlyTheSealedCopy(@TempDir Path dir) throws Exception {
@@ -126,9 +126,10 @@ class EscapeRuntimeProcessTest {
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
     HostState host = HostState.snapshot(dir);
     Run r = Run.of(Container.builder().rootfs(TestRootfs.busybox()).command("/root/evil").mount(Mount.bind(dir, "/root")));
-    // the launcher without a plan (no descriptor 3) exits 1 at once, and says nothing
-    assertThat(r.status.exitCode()).as(r.toString()).isEqualTo(1);
-    assertThat(r.stdout + r.stderr).isEmpty();
+    // the launcher without --server exits 2 at once, with one line
+    assertThat(r.status.exitCode()).as(r.toString()).isEqualTo(2);
+    assertThat(r.stdout).isEmpty();
+    assertThat(r.stderr).isEqualTo("isola-launcher: started by Isola's Java runtime only (--server)\n");
     host.assertUnchanged();
   }
 

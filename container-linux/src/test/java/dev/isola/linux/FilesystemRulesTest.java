@@ -177,7 +177,8 @@ class FilesystemRulesTest {
     ContainerSpec spec = Run.sh("cat /etc/marker").filesystemRules(runBin().bestEffort().build()).build();
     LaunchPlan plan = new PlanCompiler(Host.current()).withLandlockProbe(() -> -38).compile(spec);
     assertThat(plan.steps()).noneMatch(s -> s.op == Op.LANDLOCK);
-    LinuxContainer c = LinuxContainer.start(spec, plan, Optional.empty(), Optional.empty(), Launcher.load(true), new Supervisor());
+    Supervisor supervisor = new Supervisor();
+    LinuxContainer c = LinuxContainer.start(spec, plan, Optional.empty(), Optional.empty(), Launcher.load(true, supervisor), supervisor);
     try {
       assertThat(new String(c.stdout().readAllBytes())).isEqualTo("inside the test rootfs\n");
       assertThat(c.exit().get().isSuccess()).isTrue();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.isola.Container;
 import dev.isola.ContainerSpec;
+import dev.isola.Namespace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,11 +14,37 @@ import org.junit.jupiter.api.Test;
 
 /** The launcher binary: run from a sealed memfd, or from a checked private copy. */
 class LauncherTest {
+  /**
+   * A running container costs no process of its own outside its namespaces: the launch server is
+   * the parent of every container's init. One that keeps the host's pid namespace has a monitor
+   * of its own, the subreaper of its orphans, which ends with it.
+   */
   @Test
-  void theMonitorAndInitRunFromASealedMemfd() throws Exception {
+  void oneServerWatchesEveryContainerAndAMonitorOnlyThoseWithTheHostsPids() throws Exception {
+    ContainerSpec.Builder sleep = Container.builder().rootfs(TestRootfs.busybox()).command("sleep", "60");
+    try (Container a = sleep.start(); Container b = sleep.start(); Container shared = sleep.share(Namespace.PID).start()) {
+      long server = Long.parseLong(SandboxProbe.status(a.pid(), "PPid"));
+      assertThat(SandboxProbe.status(server, "Name")).isEqualTo("isola-server");
+      assertThat(SandboxProbe.status(b.pid(), "PPid")).isEqualTo(Long.toString(server));
+      long monitor = Long.parseLong(SandboxProbe.status(shared.pid(), "PPid"));
+      assertThat(SandboxProbe.status(monitor, "Name")).isEqualTo("isola-monitor");
+      assertThat(SandboxProbe.status(monitor, "PPid")).isEqualTo(Long.toString(server));
+      shared.close();
+      // its status pipe closes as it exits: a moment later it is gone
+      long deadline = System.nanoTime() + 2_000_000_000L;
+      while (Leftovers.processExists(monitor) && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(Leftovers.processExists(monitor)).as("the monitor, after close()").isFalse();
+      assertThat(a.isAlive() && b.isAlive()).isTrue();
+    }
+  }
+
+  @Test
+  void theServerAndInitRunFromASealedMemfd() throws Exception {
     try (Container c = Container.builder().rootfs(TestRootfs.busybox()).command("sleep", "60").start()) {
       long monitor = ProcessHandle.of(c.pid()).flatMap(ProcessHandle::parent).orElseThrow().pid();
-      assertThat(Files.readString(Path.of("/proc/" + monitor + "/comm")).trim()).isEqualTo("isola-monitor");
+      assertThat(Files.readString(Path.of("/proc/" + monitor + "/comm")).trim()).isEqualTo("isola-server");
       assertThat(Files.readSymbolicLink(Path.of("/proc/" + monitor + "/exe")).toString()).startsWith("/memfd:isola-launcher");
       assertThat(Files.readSymbolicLink(Path.of("/proc/" + c.pid() + "/exe")).toString()).startsWith("/memfd:isola-launcher");
       assertThat(Files.readString(Path.of("/proc/" + c.pid() + "/comm")).trim()).isEqualTo("isola-init");
@@ -35,7 +62,7 @@ class LauncherTest {
 
   @Test
   void theFileCopyIsPrivateAndContentAddressed() throws Exception {
-    Launcher copy = Launcher.load(false);
+    Launcher copy = Launcher.load(false, new Supervisor());
     assertThat(copy.kind()).isEqualTo("file copy");
     Path file = Path.of(copy.path());
     assertThat(file.getFileName().toString()).matches("launcher-[0-9a-f]{64}");
@@ -57,7 +84,7 @@ class LauncherTest {
     // a copy replaced by something else is replaced again, not run
     Files.delete(file);
     Files.write(file, new byte[] {1, 2, 3});
-    assertThat(Launcher.load(false).path()).isEqualTo(file.toString());
+    assertThat(Launcher.load(false, new Supervisor()).path()).isEqualTo(file.toString());
     assertThat(Files.size(file)).isGreaterThan(3);
     TestRootfs.deleteTree(file.getParent());
   }

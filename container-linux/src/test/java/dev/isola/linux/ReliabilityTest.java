@@ -338,42 +338,44 @@ class ReliabilityTest {
 
   /**
    * REL-06: after a crash of the command that leaves children, a container whose init the host
-   * killed, and one whose monitor the host killed (REL-01's "native helper" case), every process
-   * is gone and nothing is left in the JVM or on the host; the status says what happened.
+   * killed, and one whose launch server the host killed (REL-01's "native helper" case), every
+   * process is gone and nothing is left in the JVM or on the host; the status says what
+   * happened. A killed server is reaped, and the next container gets a new one.
    */
   @Test
-  void nothingIsLeftAfterACrashOrAKilledInitOrMonitor() throws Exception {
+  void nothingIsLeftAfterACrashOrAKilledInitOrServer() throws Exception {
     HostState before = new HostState();
     String script = "sleep 600 </dev/null >/dev/null 2>&1 & setsid sleep 600 </dev/null >/dev/null 2>&1 & echo ready; read x; ";
-    for (String how : List.of("crash", "init", "monitor")) {
+    for (String how : List.of("crash", "init", "server")) {
       List<Long> inside;
       ExitStatus s;
-      long monitor;
+      long server;
       try (Background c = Background.start(SandboxProbe.sh(script + (how.equals("crash") ? "kill -SEGV $$" : "sleep 600")))) {
         c.await("ready");
         inside = SandboxProbe.processesInPidNamespaceOf(c.pid());
         assertThat(inside).as(how).hasSizeGreaterThanOrEqualTo(4);
-        monitor = Long.parseLong(SandboxProbe.status(c.pid(), "PPid"));
+        server = Long.parseLong(SandboxProbe.status(c.pid(), "PPid"));
+        assertThat(SandboxProbe.status(server, "Name")).isEqualTo("isola-server");
         if (how.equals("crash")) {
           c.container().stdin().close();
         } else {
-          LibC.kill((int) (how.equals("init") ? c.pid() : monitor), 9);
+          LibC.kill((int) (how.equals("init") ? c.pid() : server), 9);
         }
         s = c.container().waitFor(Duration.ofSeconds(10)).orElseThrow();
       }
-      // close() returns once the monitor is gone too (waitFor() may return while it exits)
-      assertThat(Leftovers.processExists(monitor)).as(how + ": the monitor").isFalse();
       assertThat(s.reason()).as(how).isEqualTo(ExitReason.SIGNALED);
       assertThat(s.signal()).as(how).contains(how.equals("crash") ? Signal.SEGV : Signal.KILL);
-      if (how.equals("monitor")) {
-        // the init dies of its parent-death signal, which the JVM does not wait for: see the report
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (inside.stream().anyMatch(Leftovers::processExists) && System.nanoTime() < deadline) {
-          Thread.sleep(5);
-        }
+      // the init dies of its parent-death signal when the server dies, which nothing waits for
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+      while ((inside.stream().anyMatch(Leftovers::processExists) || how.equals("server") && Leftovers.processExists(server))
+          && System.nanoTime() < deadline) {
+        Thread.sleep(5);
       }
       assertThat(inside).allSatisfy(p -> assertThat(Leftovers.processExists(p)).as(how + ": process " + p).isFalse());
+      assertThat(Leftovers.processExists(server)).as(how + ": the server").isEqualTo(!how.equals("server"));
+      assertThat(Path.of("/proc/" + server)).as(how + ": the server, reaped").matches(p -> !how.equals("server") || !Files.exists(p));
     }
+    assertThat(Run.of(SandboxProbe.sh("true")).status.isSuccess()).as("a container after the server was killed").isTrue();
     before.assertNothingLeft();
   }
 

@@ -90,8 +90,8 @@ class RootlessTest {
   }
 
   @Test
-  void theMonitorIsNotDumpableEvenForItsOwnUser() {
-    assertThat(result("launcher")).isEqualTo("isola-monitor not dumpable");
+  void theServerIsNotDumpableEvenForItsOwnUser() {
+    assertThat(result("launcher")).isEqualTo("isola-server not dumpable");
   }
 
   @Test
