@@ -1,9 +1,9 @@
 package dev.isola.linux;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -32,13 +32,26 @@ final class LaunchPlan {
   /** One step: what it does, its arguments, and how an error message names it. */
   static final class Step {
     final Op op;
+    /** A read-only view of {@link #values}: a seccomp program has hundreds, not worth boxing. */
     final List<Long> ints;
     final List<String> strings;
     final String description;
+    private final long[] values;
 
-    Step(Op op, List<Long> ints, List<String> strings, String description) {
+    Step(Op op, long[] ints, List<String> strings, String description) {
       this.op = op;
-      this.ints = List.copyOf(ints);
+      this.values = ints.clone();
+      this.ints = new AbstractList<>() {
+        @Override
+        public Long get(int index) {
+          return values[index];
+        }
+
+        @Override
+        public int size() {
+          return values.length;
+        }
+      };
       this.strings = List.copyOf(strings);
       this.description = description;
     }
@@ -78,24 +91,29 @@ final class LaunchPlan {
   }
 
   private static byte[] encode(List<Step> steps) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
-    ByteBuffer b = ByteBuffer.allocate(12).order(ByteOrder.nativeOrder());
-    b.putInt(MAGIC).putInt(VERSION).putInt(steps.size());
-    out.write(b.array(), 0, 12);
+    List<byte[]> strings = new ArrayList<>();
+    int size = 12;
     for (Step s : steps) {
-      b = ByteBuffer.allocate(12 + 8 * s.ints.size()).order(ByteOrder.nativeOrder());
-      b.putInt(s.op.code).putInt(s.ints.size()).putInt(s.strings.size());
-      s.ints.forEach(b::putLong);
-      out.write(b.array(), 0, b.capacity());
+      size += 12 + 8 * s.values.length;
       for (String str : s.strings) {
         byte[] utf8 = str.getBytes(StandardCharsets.UTF_8);
-        b = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(utf8.length + 1);
-        out.write(b.array(), 0, 4);
-        out.write(utf8, 0, utf8.length);
-        out.write(0);
+        strings.add(utf8);
+        size += 4 + utf8.length + 1;
       }
     }
-    return out.toByteArray();
+    ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.nativeOrder());
+    b.putInt(MAGIC).putInt(VERSION).putInt(steps.size());
+    int next = 0;
+    for (Step s : steps) {
+      b.putInt(s.op.code).putInt(s.values.length).putInt(s.strings.size());
+      b.asLongBuffer().put(s.values);
+      b.position(b.position() + 8 * s.values.length);
+      for (int i = 0; i < s.strings.size(); i++) {
+        byte[] utf8 = strings.get(next++);
+        b.putInt(utf8.length + 1).put(utf8).put((byte) 0);
+      }
+    }
+    return b.array();
   }
 
   /** Collects steps in order. */
@@ -103,6 +121,10 @@ final class LaunchPlan {
     private final List<Step> steps = new ArrayList<>();
 
     Builder add(Op op, List<Long> ints, List<String> strings, String description) {
+      return add(op, ints.stream().mapToLong(Long::longValue).toArray(), strings, description);
+    }
+
+    Builder add(Op op, long[] ints, List<String> strings, String description) {
       for (String s : strings) {
         if (s.indexOf('\0') >= 0) {
           throw new IllegalArgumentException("NUL in launch plan argument of step \"" + description + "\"");

@@ -9,6 +9,7 @@ import dev.isola.ContainerStats;
 import dev.isola.ExitReason;
 import dev.isola.ExitStatus;
 import dev.isola.FileCopy;
+import dev.isola.Namespace;
 import dev.isola.Signal;
 import dev.isola.Stdio;
 import dev.isola.UnsupportedFeatureException;
@@ -246,9 +247,9 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
       // every writer is gone: what the pipes still hold is the last of the output
       captured.forEach(CapturedOutput::onReadable);
       // no report means the monitor itself was killed, and with it the container (parent-death signal)
-      ExitStatus result = toExitStatus(exitWaitStatus >= 0 ? exitWaitStatus : Signals.number(Signal.KILL));
+      exit.complete(toExitStatus(exitWaitStatus >= 0 ? exitWaitStatus : Signals.number(Signal.KILL)));
+      // after the waiter woke, before close() can return (which waits for the end of the pipe)
       cgroup.ifPresent(Cgroup::remove);
-      exit.complete(result);
     }
     if (reader.eof) {
       supervisor.unwatch(statusFd);
@@ -273,8 +274,13 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     } else {
       b.signaled(sig, Signals.byNumber(sig));
     }
-    Duration[] cpu = cgroup.flatMap(Cgroup::cpuTime).orElse(usage == null ? new Duration[] {Duration.ZERO, Duration.ZERO}
-        : new Duration[] {Duration.ofNanos(usage[0] * 1000), Duration.ofNanos(usage[1] * 1000)});
+    Duration[] reported = usage == null ? new Duration[] {Duration.ZERO, Duration.ZERO}
+        : new Duration[] {Duration.ofNanos(usage[0] * 1000), Duration.ofNanos(usage[1] * 1000)};
+    // the init of a pid namespace reaps all of it, so the reported usage is the whole container's;
+    // the cgroup is read where it is not, and where a CPU time limit was kept on the cgroup's count
+    boolean wholeContainer = usage != null && spec.namespaces().contains(Namespace.PID)
+        && spec.limits().cpuTime().isEmpty();
+    Duration[] cpu = wholeContainer ? reported : cgroup.flatMap(Cgroup::cpuTime).orElse(reported);
     b.cpuTime(cpu[0], cpu[1]);
     long peak = cgroup.map(Cgroup::peakMemoryBytes).orElse(-1L);
     b.peakMemoryBytes(peak >= 0 ? peak : usage == null ? 0 : usage[2] * 1024);

@@ -279,12 +279,9 @@ final class PlanCompiler {
     plan.add(Op.CLOSE_FDS, "close every descriptor but 0, 1 and 2");
     List<long[]> filters = SeccompCompiler.compile(spec.seccomp(), spec.capabilities());
     for (int i = 0; i < filters.size(); i++) {
-      List<Long> program = new ArrayList<>(filters.get(i).length);
-      for (long instruction : filters.get(i)) {
-        program.add(instruction);
-      }
+      long[] program = filters.get(i);
       plan.add(Op.SECCOMP, program, List.of(), "load seccomp filter " + (i + 1) + " of " + filters.size()
-          + " (" + program.size() + " instructions)");
+          + " (" + program.length + " instructions)");
     }
     List<String> exec = new ArrayList<>(spec.command());
     spec.env().forEach((k, v) -> exec.add(k + "=" + v));

@@ -54,7 +54,7 @@ class LaunchPlanTest {
         strs.add(new String(s, 0, n - 1, StandardCharsets.UTF_8));
       }
       Op op = Arrays.stream(Op.values()).filter(o -> o.code == code).findFirst().orElseThrow();
-      steps.add(new Step(op, ints, strs, ""));
+      steps.add(new Step(op, ints.stream().mapToLong(Long::longValue).toArray(), strs, ""));
     }
     assertThat(b.hasRemaining()).as("bytes after the last step").isFalse();
     return steps;
