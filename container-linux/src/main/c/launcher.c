@@ -62,7 +62,8 @@
 
 enum op {
   /* carried out by the server (or monitor), outside */
-  OP_CLONE = 1,       /* ints: clone flags; strs: a cgroup v2 directory to start in ("" = none) */
+  OP_CLONE = 1,       /* ints: clone flags, whether a spare network namespace will do (see take_spare_net);
+                         strs: a cgroup v2 directory to start in ("" = none) */
   OP_WRITE_PROC = 2,  /* strs: file under /proc/<child>/, content */
   OP_RUN_HELPER = 3,  /* strs: argv, where "%pid" becomes the child's pid */
   OP_SYNC = 4,        /* server: let the child go on; child: wait for that */
@@ -123,6 +124,7 @@ static int exec_pipe[2] = {-1, -1};   /* child -> server: failure report; closes
 static int result_pipe[2] = {-1, -1}; /* init -> server: the command's wait status */
 /* The child's own */
 static int root_fd = -1; /* targets are resolved beneath it, when set */
+static int spare_net_taken; /* its network namespace is the server's spare: loopback is up already */
 static const char *proc_path = "/proc";
 
 /* Why a start failed: the plan's step, the error, a value; a helper's message, if any. */
@@ -825,7 +827,7 @@ static void __attribute__((noreturn)) run_child(uint32_t first) {
         r = sethostname(s->strs[0], strlen(s->strs[0]));
         if (r == 0 && s->nstrs > 1) r = setdomainname(s->strs[1], strlen(s->strs[1]));
         break;
-      case OP_LOOPBACK_UP: r = do_loopback_up(); break;
+      case OP_LOOPBACK_UP: r = spare_net_taken ? 0 : do_loopback_up(); break;
       case OP_SETSID: r = setsid() < 0 ? -1 : 0; break;
       case OP_NO_NEW_PRIVS: r = prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); break;
       case OP_DROP_CAPS: r = do_drop_caps(s); break;
@@ -973,6 +975,7 @@ struct clone_args_compat {
  */
 static pid_t clone_child(struct step *s, int *joined) {
   unsigned long flags = (unsigned long)s->ints[0];
+  if (spare_net_taken) flags &= ~(unsigned long)CLONE_NEWNET;
   const char *cgroup = s->nstrs > 0 && s->strs[0][0] != '\0' ? s->strs[0] : NULL;
   pid_t pid = -1;
   *joined = cgroup == NULL;
@@ -1022,6 +1025,48 @@ static void __attribute__((noreturn)) become_child(const int stdio[3], pid_t par
 }
 
 /*
+ * A network namespace made ahead of time, while the server has nothing else to do: making one
+ * costs the kernel about half a millisecond here (every protocol's per-namespace set-up), the
+ * largest part of a clone into new namespaces. Only a server running as root has one (an
+ * ordinary user makes network namespaces only inside a user namespace of its own), and only a
+ * container that keeps no capability takes it (its plan says so): the spare belongs to the
+ * host's user namespace, so a capability of the container's root would not act on it, where it
+ * would on a namespace of its own. Without any, the two are the same to it. Each spare is used
+ * once.
+ */
+static int host_net = -1, spare_net = -1;
+
+static void make_spare_net(void) {
+  if (host_net < 0 || spare_net >= 0) return;
+  if (unshare(CLONE_NEWNET) < 0) {
+    close(host_net); /* not permitted here after all: no spares */
+    host_net = -1;
+    return;
+  }
+  spare_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (spare_net >= 0 && do_loopback_up() < 0) {
+    close(spare_net);
+    spare_net = -1;
+  }
+  /* the server's own namespace again, or no container may share the host's network through it */
+  if (setns(host_net, CLONE_NEWNET) < 0) _exit(1);
+}
+
+/* Enters the spare for the next clone, when the plan lets it; leave_spare_net() after it. */
+static void take_spare_net(struct step *clone) {
+  spare_net_taken = spare_net >= 0 && clone->nints > 1 && clone->ints[1] && (clone->ints[0] & CLONE_NEWNET) &&
+                    setns(spare_net, CLONE_NEWNET) == 0;
+}
+
+static void leave_spare_net(void) {
+  if (!spare_net_taken) return;
+  if (setns(host_net, CLONE_NEWNET) < 0) _exit(1);
+  close(spare_net);
+  spare_net = -1;
+  spare_net_taken = 0;
+}
+
+/*
  * The clone and the server's steps of the plan, up to SYNC. Returns -1 with the report filled
  * (the child, if there is one, is c->child: the caller ends it).
  */
@@ -1040,9 +1085,11 @@ static int clone_and_prepare(struct container *c, const int stdio[3], struct rep
   prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   pid_t parent = getpid();
   int joined;
+  take_spare_net(&steps[0]);
   c->child = clone_child(&steps[0], &joined);
   if (c->child == 0) become_child(stdio, parent);
   int e = errno;
+  leave_spare_net();
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   close(exec_pipe[1]);
   close(result_pipe[1]);
@@ -1307,6 +1354,10 @@ static void become_monitor(void) {
   }
   close(server_fd);
   close(epoll_fd);
+  /* the spare is the server's: a copy here could go to a second container */
+  if (spare_net >= 0) close(spare_net);
+  if (host_net >= 0) close(host_net);
+  spare_net = host_net = -1;
   epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   watch_fd(sigchld_fd, &sigchld_watch);
   one_container = 1;
@@ -1421,6 +1472,7 @@ static void __attribute__((noreturn)) serve(void) {
   if (sigchld_fd < 0 || epoll_fd < 0) _exit(1);
   watch_fd(server_fd, &server_watch);
   watch_fd(sigchld_fd, &sigchld_watch);
+  if (geteuid() == 0) host_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
   run_loop();
 }
 
@@ -1433,7 +1485,12 @@ static void __attribute__((noreturn)) run_loop(void) {
       if (t >= 0 && (timeout < 0 || t < timeout)) timeout = t;
     }
     struct epoll_event ev[64];
-    int n = epoll_wait(epoll_fd, ev, 64, (int)timeout);
+    int n = epoll_wait(epoll_fd, ev, 64, 0);
+    if (n == 0 && host_net >= 0 && spare_net < 0) {
+      make_spare_net(); /* nothing to do: time to make one */
+      n = epoll_wait(epoll_fd, ev, 64, 0);
+    }
+    if (n == 0) n = epoll_wait(epoll_fd, ev, 64, (int)timeout);
     for (struct container *c = containers; c != NULL; c = c->next) enforce_limits(c);
     int reap = 0;
     for (int i = 0; i < n; i++) {

@@ -83,9 +83,6 @@ final class LibC {
 
   static native int kill(int pid, int sig);
 
-  /** syscall(2) with two int arguments, for calls glibc 2.36 has no wrapper for (pidfd_open). */
-  static native long syscall(long number, int a, int b);
-
   /** syscall(2) for openat2, which glibc 2.36 has no wrapper for. */
   static native long syscall(long number, int dirfd, String path, Pointer how, long size);
 

@@ -158,8 +158,11 @@ final class PlanCompiler {
     }
     // into the cgroup at once where the host's tree is v2: see launcher.c, clone_child
     Optional<Path> into = cgroup.flatMap(Cgroup::unifiedDir);
-    plan.add(Op.CLONE, flags, "create namespaces " + names(ns) + into.map(d -> " in the cgroup " + d).orElse(""),
-        into.map(Path::toString).orElse(""));
+    // a network namespace the launch server made ahead of time will do, where no capability would
+    // act on it (see launcher.c, make_spare_net)
+    long spareNetwork = spec.capabilities().isEmpty() ? 1 : 0;
+    plan.add(Op.CLONE, List.of(flags, spareNetwork), List.of(into.map(Path::toString).orElse("")),
+        "create namespaces " + names(ns) + into.map(d -> " in the cgroup " + d).orElse(""));
     IdMaps maps = ns.contains(Namespace.USER) ? IdMaps.resolve(spec.idMapping(), host) : null;
     if (maps != null) {
       idMaps(plan, maps);

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.isola.Capability;
+import dev.isola.Container;
+import dev.isola.ContainerSpec;
 import dev.isola.Namespace;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -149,6 +151,66 @@ class EscapeNetworkTest {
       assertThat(Background.count(out, "accepted")).as("connections the host's socket accepted: the host's own and"
           + " the shared-network container's, none from the default one").isEqualTo(2);
     }
+  }
+
+  /**
+   * The launch server's spare network namespace (made ahead of time as root; see launcher.c,
+   * make_spare_net) goes to one container only: containers started one after another, running
+   * side by side, each have their own, none the host's, each with loopback up.
+   */
+  @Test
+  void everyContainerHasANetworkNamespaceOfItsOwn() throws Exception {
+    String host = Files.readSymbolicLink(Path.of("/proc/self/ns/net")).toString();
+    ContainerSpec.Builder sleeper = Container.builder().rootfs(TestRootfs.busybox()).command("sleep", "60");
+    List<Container> running = new ArrayList<>();
+    try {
+      List<String> namespaces = new ArrayList<>();
+      List<String> owners = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        Container c = sleeper.start();
+        running.add(c);
+        namespaces.add(Files.readSymbolicLink(Path.of("/proc/" + c.pid() + "/ns/net")).toString());
+        owners.add(owner("/proc/" + c.pid() + "/ns/net"));
+        Thread.sleep(20); // the server idles, and makes a spare
+      }
+      assertThat(namespaces).doesNotHaveDuplicates().doesNotContain(host);
+      if (LibC.geteuid() == 0) { // the later ones are spares: they belong to the host's user namespace
+        assertThat(owners.subList(1, 4)).containsOnly(Files.readSymbolicLink(Path.of("/proc/self/ns/user")).toString());
+      }
+    } finally {
+      running.forEach(Container::close);
+    }
+    // loopback is up (it has its address only then)
+    assertThat(Run.of("grep -c ' lo$' /proc/net/if_inet6").stdout).isEqualTo("1\n");
+  }
+
+  /** The user namespace that owns a namespace (ioctl NS_GET_USERNS), as readlink names it. */
+  private static String owner(String namespace) throws IOException {
+    int fd = LibC.open(namespace, LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
+    int user = com.sun.jna.Function.getFunction("c", "ioctl").invokeInt(new Object[] {fd, 0xb701});
+    try {
+      return Files.readSymbolicLink(Path.of("/proc/self/fd/" + user)).toString();
+    } finally {
+      LibC.close(user);
+      LibC.close(fd);
+    }
+  }
+
+  /**
+   * A container that keeps a network capability gets a network namespace of its own user
+   * namespace, where the capability acts: with CAP_NET_BIND_SERVICE it listens on port 80.
+   */
+  @Test
+  void aKeptNetworkCapabilityActsInTheContainersNamespace() throws Exception {
+    try (Container c = Container.builder().rootfs(TestRootfs.busybox()).command("sleep", "60")
+        .capabilities(Capability.NET_BIND_SERVICE).start()) {
+      assertThat(owner("/proc/" + c.pid() + "/ns/net")).isEqualTo(owner("/proc/" + c.pid() + "/ns/uts"))
+          .isNotEqualTo(Files.readSymbolicLink(Path.of("/proc/self/ns/user")).toString());
+    }
+    // listening until the timeout ends it (143), or refused at once (1)
+    String listen = "timeout 1 nc -l -p 80 </dev/null 2>/dev/null; echo $?";
+    assertThat(Run.of(Run.sh(listen).capabilities(Capability.NET_BIND_SERVICE)).stdout).isEqualTo("143\n");
+    assertThat(Run.of(Run.sh(listen)).stdout).as("without it").isEqualTo("1\n");
   }
 
   /** NET-02: two concurrent containers cannot reach each other's abstract sockets. */

@@ -189,8 +189,14 @@ class PlanCompilerTest {
     void theFirstStepClonesWithEveryNamespaceButTheCgroupOne() {
       List<Step> steps = compile(inRootfs());
       assertThat(steps.get(0).op).isEqualTo(Op.CLONE);
-      assertThat(steps.get(0).ints).containsExactly(ALL_NAMESPACES & ~CGROUP_NS);
+      assertThat(steps.get(0).ints).containsExactly(ALL_NAMESPACES & ~CGROUP_NS, 1L);
       assertThat(all(steps, op(Op.CLONE))).hasSize(1);
+    }
+
+    @Test
+    void aSpareNetworkNamespaceWillDoOnlyWithoutCapabilities() {
+      assertThat(compile(inRootfs()).get(0).ints.get(1)).isEqualTo(1L);
+      assertThat(compile(inRootfs().capabilities(Capability.NET_BIND_SERVICE)).get(0).ints.get(1)).isZero();
     }
 
     @Test
@@ -206,20 +212,20 @@ class PlanCompilerTest {
     void sharingTheNetworkRemovesOnlyItsFlag() {
       Step clone = compile(inRootfs().share(Namespace.NETWORK)).get(0);
       assertThat(clone.op).isEqualTo(Op.CLONE);
-      assertThat(clone.ints).containsExactly(ALL_NAMESPACES & ~0x40000000L & ~CGROUP_NS);
+      assertThat(clone.ints).containsExactly(ALL_NAMESPACES & ~0x40000000L & ~CGROUP_NS, 1L);
     }
 
     @Test
     void sharingEverythingSharableLeavesUserAndMount() {
       Step clone = compile(inRootfs().share(Namespace.NETWORK, Namespace.PID, Namespace.UTS, Namespace.IPC,
           Namespace.CGROUP)).get(0);
-      assertThat(clone.ints).containsExactly(CLONE_NEWUSER | CLONE_NEWNS);
+      assertThat(clone.ints).containsExactly(CLONE_NEWUSER | CLONE_NEWNS, 1L);
     }
 
     @Test
     void rootMayShareTheUserNamespace() {
       List<Step> steps = compile(root(), inRootfs().share(Namespace.USER, Namespace.CGROUP));
-      assertThat(steps.get(0).ints).containsExactly(ALL_NAMESPACES & ~CLONE_NEWUSER & ~CLONE_NEWCGROUP);
+      assertThat(steps.get(0).ints).containsExactly(ALL_NAMESPACES & ~CLONE_NEWUSER & ~CLONE_NEWCGROUP, 1L);
       assertThat(steps.get(1).op).as("nothing to map: the child is let go at once").isEqualTo(Op.SYNC);
       assertThat(all(steps, op(Op.WRITE_PROC).or(op(Op.RUN_HELPER)).or(op(Op.SET_IDS)))).isEmpty();
     }
