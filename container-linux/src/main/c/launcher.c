@@ -452,14 +452,26 @@ static int do_loopback_up(void) {
 }
 
 /* The kept capabilities in all five sets; the bounding set is what root gets back at exec. */
-static int do_drop_caps(struct step *s) {
-  uint64_t keep = s->ints[0];
+/*
+ * What may still be in the bounding set: the INIT step drops, before it clones, all that neither
+ * the init nor the command keeps, once for both (they inherit it), and sets this; written only
+ * then, so that the init and the command, which share this memory until the exec, read the same.
+ */
+static uint64_t bounding_left = ~0ULL;
+
+static int drop_bounding(uint64_t keep) {
   for (int cap = 0; cap <= 63; cap++) {
-    if (!(keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
+    if ((bounding_left & ~keep & (1ULL << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
       if (errno == EINVAL) break; /* past the kernel's last capability: none beyond either */
       return -1;
     }
   }
+  return 0;
+}
+
+static int do_drop_caps(struct step *s) {
+  uint64_t keep = s->ints[0];
+  if (drop_bounding(keep) < 0) return -1;
   struct __user_cap_header_struct head = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2];
   for (int i = 0; i < 2; i++) {
@@ -745,13 +757,11 @@ struct command_start {
 
 static int start_command(void *arg) {
   struct command_start *c = arg;
-  /* default signals again, and death with its init */
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; sig++) {
-    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &sa, NULL);
-  }
+  /*
+   * Its handlers stay the init's empty ones until the exec, which sets every caught signal back
+   * to the default; nothing of the container runs that could signal it before (the init sleeps).
+   * Death with its init:
+   */
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (getppid() != c->init) _exit(127);
   sigprocmask(SIG_SETMASK, &c->old, NULL);
@@ -771,6 +781,15 @@ static void __attribute__((noreturn)) do_init(struct step *s, int32_t index) {
     if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &sa, NULL);
   }
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  /* the bounding set, once for both: what neither keeps (see bounding_left) */
+  for (uint32_t i = (uint32_t)index + 1; i < nsteps; i++) {
+    if (steps[i].op == OP_DROP_CAPS) {
+      uint64_t either = s->ints[0] | steps[i].ints[0];
+      if (drop_bounding(either) < 0) child_fail(index, errno);
+      bounding_left = either;
+      break;
+    }
+  }
   pid_t pid = clone(start_command, command_stack + sizeof command_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
   if (pid < 0) child_fail(index, errno);
   prctl(PR_SET_NAME, "isola-init", 0, 0, 0);
@@ -1027,8 +1046,9 @@ static void __attribute__((noreturn)) become_child(const int stdio[3], pid_t par
 /*
  * A network namespace made ahead of time, while the server has nothing else to do: making one
  * costs the kernel about half a millisecond here (every protocol's per-namespace set-up), the
- * largest part of a clone into new namespaces. Only a server running as root has one (an
- * ordinary user makes network namespaces only inside a user namespace of its own), and only a
+ * largest part of a clone into new namespaces. Only a server that is root in its own network
+ * namespace's user namespace has one (it must get back into its namespace; an ordinary user
+ * makes network namespaces only inside a user namespace of its own), and only a
  * container that keeps no capability takes it (its plan says so): the spare belongs to the
  * host's user namespace, so a capability of the container's root would not act on it, where it
  * would on a namespace of its own. Without any, the two are the same to it. Each spare is used
@@ -1472,7 +1492,12 @@ static void __attribute__((noreturn)) serve(void) {
   if (sigchld_fd < 0 || epoll_fd < 0) _exit(1);
   watch_fd(server_fd, &server_watch);
   watch_fd(sigchld_fd, &sigchld_watch);
-  if (geteuid() == 0) host_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  /* spares only where the server may come back to its own network namespace: as root in it */
+  host_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+  if (host_net >= 0 && setns(host_net, CLONE_NEWNET) < 0) {
+    close(host_net);
+    host_net = -1;
+  }
   run_loop();
 }
 
