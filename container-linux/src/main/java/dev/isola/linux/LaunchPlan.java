@@ -121,7 +121,11 @@ final class LaunchPlan {
     private final List<Step> steps = new ArrayList<>();
 
     Builder add(Op op, List<Long> ints, List<String> strings, String description) {
-      return add(op, ints.stream().mapToLong(Long::longValue).toArray(), strings, description);
+      long[] values = new long[ints.size()];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = ints.get(i);
+      }
+      return add(op, values, strings, description);
     }
 
     Builder add(Op op, long[] ints, List<String> strings, String description) {
