@@ -11,22 +11,28 @@ import java.util.OptionalLong;
 
 /**
  * The cost of a running container: starts K Isola containers running {@code sleep 600}, reads the
- * memory of the processes Isola keeps for each (the monitor outside, the init inside), the JVM's
- * threads and descriptors, and times starting and closing them all.
+ * memory of what Isola keeps for each (the init inside; outside, the growth of the one launch
+ * server they share, or a monitor of its own where a container has one), the JVM's threads and
+ * descriptors, and times starting and closing them all.
  */
 final class Sleepers {
   private Sleepers() {}
 
   static void run(Path rootfs, int k) {
     ContainerSpec spec = Container.builder().rootfs(rootfs).command("sleep", "600").build();
-    // the first container of a JVM starts what every later one shares (supervisor thread, JNA's cleaner)
+    // the first container of a JVM starts what every later one shares (supervisor thread, JNA's
+    // cleaner, the launch server)
+    long server;
     try (Container first = Container.start(spec)) {
+      server = Proc.ppid(first.pid());
       first.kill(dev.isola.Signal.KILL);
     } catch (RuntimeException e) {
       System.out.println("  !! cannot start an Isola container here: " + e.getMessage());
       return;
     }
     System.gc();
+    long[][] serverMemory = new long[2][2];
+    memory(server, serverMemory, 0);
     Snapshot before = Snapshot.take();
     List<Container> running = new ArrayList<>(k);
     String startFailure = null;
@@ -44,13 +50,15 @@ final class Sleepers {
       Snapshot during = Snapshot.take();
 
       int n = running.size();
+      memory(server, serverMemory, 1);
       long[][] monitor = new long[2][n];
       long[][] init = new long[2][n];
       long[][] command = new long[2][n];
-      String monitorName = "?";
+      String serverName = Proc.comm(server);
       String initName = "?";
       String commandName = "?";
       int measured = 0;
+      int ownMonitors = 0;
       for (Container c : running) {
         long initPid = c.pid();
         long monitorPid = Proc.ppid(initPid);
@@ -59,10 +67,12 @@ final class Sleepers {
           continue;
         }
         long commandPid = kids.get(0);
-        monitorName = Proc.comm(monitorPid);
         initName = Proc.comm(initPid);
         commandName = Proc.comm(commandPid);
-        memory(monitorPid, monitor, measured);
+        if (monitorPid != server) {
+          memory(monitorPid, monitor, measured); // a monitor of its own, not the shared server
+          ownMonitors++;
+        }
         memory(initPid, init, measured);
         memory(commandPid, command, measured);
         measured++;
@@ -88,18 +98,25 @@ final class Sleepers {
       System.out.printf("  %-44s %9.2f s  (%.1f ms per container)%n", "start all, one after another", startAll / 1e9, startAll / 1e6 / n);
       System.out.printf("  %-44s %9.2f s  (%.1f ms per container)%s%n", "close all, one after another", closeAll / 1e9, closeAll / 1e6 / n,
           stillAlive == 0 ? "" : "  !! " + stillAlive + " still alive after close()");
-      System.out.printf("  %-44s %s (host side, parent of c.pid()) + %s (c.pid(), pid 1 inside) + %s (the command)%n",
-          "processes per container", monitorName, initName, commandName);
+      System.out.printf("  %-44s %s (c.pid(), pid 1 inside) + %s (the command); outside, %s%n", "processes per container",
+          initName, commandName, ownMonitors == 0 ? "none: the one launch server (" + serverName + ", pid " + server + ") watches all"
+              : ownMonitors + " with a monitor of their own");
+      System.out.printf("  %-44s RSS %d -> %d KiB, Pss %d -> %d KiB with %d running  (%+.1f KiB RSS, %+.1f KiB Pss per container)%n",
+          "the launch server, shared", serverMemory[0][0], serverMemory[0][1], serverMemory[1][0], serverMemory[1][1], n,
+          (serverMemory[0][1] - serverMemory[0][0]) / (double) n, (serverMemory[1][1] - serverMemory[1][0]) / (double) n);
       System.out.printf("  memory per container, of %d measured (KiB)    %9s %9s %9s %9s%n", measured, "RSS med", "RSS mean", "Pss med", "Pss mean");
-      row("  Isola: monitor (" + monitorName + ")", monitor, measured);
-      row("  Isola: init (" + initName + ")", init, measured);
-      long[][] isola = new long[2][measured];
-      for (int j = 0; j < 2; j++) {
-        for (int i = 0; i < measured; i++) {
-          isola[j][i] = monitor[j][i] + init[j][i];
-        }
+      if (ownMonitors > 0) {
+        row("  Isola: monitors of their own", monitor, ownMonitors);
       }
-      row("  Isola's own, monitor + init", isola, measured);
+      row("  Isola: init (" + initName + ")", init, measured);
+      // Pss splits each shared page among its sharers (the inits are copies of the server), so the
+      // sum over all of Isola's processes, less the server's own before, is what they added
+      long pss = serverMemory[1][1] - serverMemory[1][0];
+      for (int i = 0; i < measured; i++) {
+        pss += monitor[1][i] + init[1][i];
+      }
+      System.out.printf("  %-44s %9s %9s %9s %9.0f%n", "  Isola's own, all its processes' Pss / " + measured, "", "", "",
+          pss / (double) Math.max(1, measured));
       row("  the user's command (" + commandName + "), not Isola's", command, measured);
       System.out.printf("  %-44s %d before, %d with %d running, %d after closing  (%+.3f per container)%n",
           "JVM threads (Java, ThreadMXBean)", before.javaThreads, during.javaThreads, n, afterClose.javaThreads,
