@@ -939,8 +939,13 @@ static int run_helper(pid_t child, struct step *s, int32_t index, struct report 
   if (argv == NULL) return fail_with(r, index, ENOMEM, 0);
   for (uint32_t i = 0; i < s->nstrs; i++) argv[i] = strcmp(s->strs[i], "%pid") == 0 ? pid : s->strs[i];
   int err[2];
-  pid_t h = -1;
-  if (pipe2(err, O_CLOEXEC) == 0 && (h = fork()) == 0) {
+  if (pipe2(err, O_CLOEXEC) < 0) {
+    int e = errno;
+    free(argv);
+    return fail_with(r, index, e, 0);
+  }
+  pid_t h = fork();
+  if (h == 0) {
     dup2(err[1], 2);
     sigset_t none;
     sigemptyset(&none);
@@ -952,8 +957,11 @@ static int run_helper(pid_t child, struct step *s, int32_t index, struct report 
   }
   int e = errno;
   free(argv);
-  if (h < 0) return fail_with(r, index, e, 0);
   close(err[1]);
+  if (h < 0) {
+    close(err[0]);
+    return fail_with(r, index, e, 0);
+  }
   ssize_t n = read_full(err[0], r->text, sizeof r->text);
   close(err[0]);
   int status;
