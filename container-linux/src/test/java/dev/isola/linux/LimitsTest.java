@@ -66,6 +66,17 @@ class LimitsTest {
     }
   }
 
+  /**
+   * Without limits the CPU time comes from the init's usage, which the launch server reads when it
+   * reaps it: it counts every process of the pid namespace, here an orphan the init reaped.
+   */
+  @Test
+  void theCpuTimeWithoutLimitsCountsEveryProcessOfTheContainer() {
+    Run r = Run.of("(timeout 1 yes >/dev/null &); sleep 1.5");
+    assertThat(r.status.isSuccess()).as(r.toString()).isTrue();
+    assertThat(r.status.cpuTime()).as(r.toString()).isGreaterThan(Duration.ofMillis(600));
+  }
+
   @Test
   void aBusyLoopEndsAtTheCpuTimeLimit() {
     Run r = Run.of(Run.sh("while :; do :; done").limits(limits().cpuTime(Duration.ofMillis(500)).build()));
