@@ -710,11 +710,10 @@ static void do_landlock(struct step *s, int32_t index) {
 
 /*
  * pid 1 of the container: passes signals on to the command and reaps everything. The kernel
- * delivers to a namespace's init only the signals it has a handler for, hence the handlers; they
- * stay blocked and are taken with sigwaitinfo.
+ * drops a signal for a namespace's init that has no handler for it, unless it is blocked: a
+ * blocked signal is never ignored (it could have a handler by the time it is unblocked). So the
+ * init keeps every signal blocked, with no handler at all, and takes them with sigwaitinfo.
  */
-static void noop_handler(int sig) { (void)sig; }
-
 static void __attribute__((noreturn)) run_init(pid_t command, sigset_t *all) {
   close(exec_pipe[1]);
   for (;;) {
@@ -757,11 +756,7 @@ struct command_start {
 
 static int start_command(void *arg) {
   struct command_start *c = arg;
-  /*
-   * Its handlers stay the init's empty ones until the exec, which sets every caught signal back
-   * to the default; nothing of the container runs that could signal it before (the init sleeps).
-   * Death with its init:
-   */
+  /* death with its init */
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (getppid() != c->init) _exit(127);
   sigprocmask(SIG_SETMASK, &c->old, NULL);
@@ -774,12 +769,6 @@ static void __attribute__((noreturn)) do_init(struct step *s, int32_t index) {
   sigset_t all;
   sigfillset(&all);
   sigprocmask(SIG_BLOCK, &all, &c.old);
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = noop_handler;
-  for (int sig = 1; sig < NSIG; sig++) {
-    if (sig != SIGKILL && sig != SIGSTOP) sigaction(sig, &sa, NULL);
-  }
   prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   /* the bounding set, once for both: what neither keeps (see bounding_left) */
   for (uint32_t i = (uint32_t)index + 1; i < nsteps; i++) {
