@@ -25,6 +25,17 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Streams, exit statuses, signals, waiting and closing, and what is left afterwards. */
 class LifecycleTest {
+  /**
+   * The init holds every signal blocked and has no handler: a signal a process of the container
+   * sends to pid 1 is still queued (the kernel never drops a blocked one) and passed on.
+   */
+  @Test
+  void aSignalToPid1FromInsideReachesTheCommand() {
+    Run r = Run.of("trap 'echo got-term; exit 3' TERM; (sleep 0.2; kill -TERM 1) & while :; do sleep 0.05; done");
+    assertThat(r.stdout).as(r.toString()).isEqualTo("got-term\n");
+    assertThat(r.status.exitCode()).isEqualTo(3);
+  }
+
   @Test
   void stdinStdoutAndStderrRoundTrip() throws Exception {
     byte[] data = new byte[300_000]; // more than a pipe holds: both sides must stream
