@@ -246,7 +246,8 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     if (!exit.isDone() && (exitWaitStatus >= 0 || reader.eof)) {
       // every writer is gone: what the pipes still hold is the last of the output
       captured.forEach(CapturedOutput::onReadable);
-      // no report means the monitor itself was killed, and with it the container (parent-death signal)
+      // no report means the server (or monitor) itself was killed, and with it the container
+      // (parent-death signal)
       exit.complete(toExitStatus(exitWaitStatus >= 0 ? exitWaitStatus : Signals.number(Signal.KILL)));
       // after the waiter woke, before close() can return (which waits for the end of the pipe)
       cgroup.ifPresent(Cgroup::remove);

@@ -27,7 +27,7 @@ final class Leftovers {
   }
 
   void assertNoneSince() {
-    // the supervisor reaps the launcher right after the container ends; allow it a moment
+    // a container's processes end just before its status pipe does; allow them a moment
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
     while (!children().equals(children) && System.nanoTime() < deadline) {
       sleep(10);
@@ -53,8 +53,9 @@ final class Leftovers {
   }
 
   /**
-   * The JVM's child processes and the launch server's (the monitors it forked): Isola's own
-   * processes, apart from the one server the JVM keeps for its whole life.
+   * The JVM's child processes and the launch server's (the containers' first processes, and the
+   * monitors it forked): Isola's own processes, apart from the one server the JVM keeps for its
+   * whole life.
    */
   static List<Long> children() {
     List<Long> result = new ArrayList<>();
