@@ -1358,19 +1358,11 @@ static void on_sigchld(void) {
 
 /* Becomes the monitor of one container: nothing of the server's, and the subreaper. */
 static void become_monitor(void) {
-  while (containers != NULL) {
-    struct container *c = containers;
-    containers = c->next;
-    close(c->status);
-    if (c->control >= 0) close(c->control);
-    if (c->exec_fd >= 0) close(c->exec_fd);
-    if (c->result_fd >= 0) close(c->result_fd);
-    if (c->cpu_usage_fd >= 0) close(c->cpu_usage_fd);
-    if (c->mount_ns >= 0) close(c->mount_ns);
-    free(c);
-  }
-  close(server_fd);
+  /* first: the epoll instance is the server's, shared since the fork; nothing may leave it */
   close(epoll_fd);
+  epoll_fd = -1;
+  while (containers != NULL) release(containers); /* this process's copies only */
+  close(server_fd);
   /* the spare is the server's: a copy here could go to a second container */
   if (spare_net >= 0) close(spare_net);
   if (host_net >= 0) close(host_net);

@@ -36,7 +36,10 @@ class LauncherTest {
         Thread.sleep(5);
       }
       assertThat(Leftovers.processExists(monitor)).as("the monitor, after close()").isFalse();
+      // the server still hears the others (the monitor shared its epoll instance, and left it alone)
       assertThat(a.isAlive() && b.isAlive()).isTrue();
+      b.kill(dev.isola.Signal.TERM);
+      assertThat(b.waitFor(java.time.Duration.ofSeconds(5))).map(s -> s.signal().orElse(null)).contains(dev.isola.Signal.TERM);
     }
   }
 
