@@ -883,9 +883,10 @@ struct container {
   int mount_ns; /* held until the exit report has gone: see finish() */
   struct report failure;
   int failed;
-  struct timespec started; /* for the wall-time limit */
+  int64_t started_ms; /* CLOCK_MONOTONIC, for the wall-time limit */
   int64_t wall_limit_ms, cpu_limit_us, cpu_grace_us;
   int cpu_usage_fd, cpu_usage_format;
+  int64_t check_at; /* when to look at the limits again (CLOCK_MONOTONIC, ms) */
   int killed;
   struct watch on_exec, on_control;
 };
@@ -1268,18 +1269,19 @@ static int64_t cpu_usage_us(struct container *c) {
   return line == NULL ? -1 : strtoll(line + 11, NULL, 10);
 }
 
-static int64_t elapsed_ms(struct container *c) {
+static int64_t now_ms(void) {
   struct timespec now;
   clock_gettime(CLOCK_MONOTONIC, &now);
-  return (now.tv_sec - c->started.tv_sec) * 1000 + (now.tv_nsec - c->started.tv_nsec) / 1000000;
+  return now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
+
+static int64_t elapsed_ms(struct container *c) { return now_ms() - c->started_ms; }
 
 /*
  * How long the server may sleep before it must look at a container's limits again: until the
- * wall deadline, or until it could have used its remaining CPU time on every CPU. -1: no limit.
+ * wall deadline, or until it could have used its remaining CPU time on every CPU.
  */
 static int64_t limit_timeout_ms(struct container *c) {
-  if (c->killed || (c->wall_limit_ms < 0 && c->cpu_limit_us < 0)) return -1;
   int64_t t = -1;
   if (c->wall_limit_ms >= 0) t = c->wall_limit_ms - elapsed_ms(c);
   if (c->cpu_limit_us >= 0) {
@@ -1294,7 +1296,6 @@ static int64_t limit_timeout_ms(struct container *c) {
 
 /* Kills the container for a limit it reached. */
 static void enforce_limits(struct container *c) {
-  if (c->killed) return;
   int which = 0;
   if (c->wall_limit_ms >= 0 && elapsed_ms(c) >= c->wall_limit_ms) which = LIMIT_WALL;
   if (!which && c->cpu_limit_us >= 0 && cpu_usage_us(c) >= c->cpu_limit_us + c->cpu_grace_us) which = LIMIT_CPU;
@@ -1302,6 +1303,25 @@ static void enforce_limits(struct container *c) {
   kill(c->child, SIGKILL);
   send_msg(c->status, MSG_LIMIT, 0, 0, which);
   c->killed = 1;
+}
+
+/*
+ * Looks at the limits of the containers whose time has come (a CPU limit costs a read of the
+ * cgroup: not on every event of every container); returns how long the loop may sleep, -1 for
+ * as long as it likes.
+ */
+static int check_limits(void) {
+  int64_t now = now_ms(), timeout = -1;
+  for (struct container *c = containers; c != NULL; c = c->next) {
+    if (c->killed || (c->wall_limit_ms < 0 && c->cpu_limit_us < 0)) continue;
+    if (now >= c->check_at) {
+      enforce_limits(c);
+      if (c->killed) continue;
+      c->check_at = now + limit_timeout_ms(c);
+    }
+    if (timeout < 0 || c->check_at - now < timeout) timeout = c->check_at - now;
+  }
+  return (int)timeout;
 }
 
 /*
@@ -1388,7 +1408,7 @@ static void start_container(const int fds[LAUNCH_FDS]) {
   c->control = fds[5];
   c->child = c->exec_fd = c->result_fd = c->mount_ns = c->cpu_usage_fd = -1;
   c->wall_limit_ms = c->cpu_limit_us = -1;
-  clock_gettime(CLOCK_MONOTONIC, &c->started);
+  c->started_ms = now_ms();
   struct report r;
   memset(&r, 0, sizeof r);
   int ok = read_plan(fds[3], &r) == 0;
@@ -1493,19 +1513,14 @@ static void __attribute__((noreturn)) serve(void) {
 static void __attribute__((noreturn)) run_loop(void) {
   for (;;) {
     if (one_container && containers == NULL) _exit(0);
-    int64_t timeout = -1;
-    for (struct container *c = containers; c != NULL; c = c->next) {
-      int64_t t = limit_timeout_ms(c);
-      if (t >= 0 && (timeout < 0 || t < timeout)) timeout = t;
-    }
+    int timeout = check_limits();
     struct epoll_event ev[64];
     int n = epoll_wait(epoll_fd, ev, 64, 0);
     if (n == 0 && host_net >= 0 && spare_net < 0) {
       make_spare_net(); /* nothing to do: time to make one */
       n = epoll_wait(epoll_fd, ev, 64, 0);
     }
-    if (n == 0) n = epoll_wait(epoll_fd, ev, 64, (int)timeout);
-    for (struct container *c = containers; c != NULL; c = c->next) enforce_limits(c);
+    if (n == 0) n = epoll_wait(epoll_fd, ev, 64, timeout);
     int reap = 0;
     for (int i = 0; i < n; i++) {
       struct watch *w = ev[i].data.ptr;

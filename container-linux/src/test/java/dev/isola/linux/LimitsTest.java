@@ -103,6 +103,25 @@ class LimitsTest {
     assertThat(r.status.reason()).as(r.toString()).isEqualTo(ExitReason.CPU_TIME_LIMIT);
   }
 
+  /** The one launch server keeps the time limits of every container it watches, each on time. */
+  @Test
+  void theWallLimitsOfContainersRunningTogetherEachEndTheirOwn() throws Exception {
+    try (Container soon = Container.builder().rootfs(TestRootfs.busybox()).command("sleep", "30")
+            .limits(Limits.builder().wallTime(Duration.ofMillis(300)).build()).start();
+        Container later = Container.builder().rootfs(TestRootfs.busybox()).command("sleep", "30")
+            .limits(Limits.builder().wallTime(Duration.ofMillis(1200)).build()).start();
+        Container none = Container.builder().rootfs(TestRootfs.busybox()).command("sleep", "30").start()) {
+      ExitStatus first = soon.waitFor(SAFETY).orElseThrow();
+      assertThat(later.isAlive()).as("the later limit has not come").isTrue();
+      ExitStatus second = later.waitFor(SAFETY).orElseThrow();
+      assertThat(first.reason()).isEqualTo(ExitReason.WALL_TIME_LIMIT);
+      assertThat(second.reason()).isEqualTo(ExitReason.WALL_TIME_LIMIT);
+      assertThat(first.wallTime()).isBetween(Duration.ofMillis(300), Duration.ofMillis(1100));
+      assertThat(second.wallTime()).isBetween(Duration.ofMillis(1200), Duration.ofMillis(3000));
+      assertThat(none.isAlive()).isTrue();
+    }
+  }
+
   @Test
   void aSleepingProcessEndsAtTheWallTimeLimit() {
     Run r = Run.of(Run.sh("sleep 30").limits(Limits.builder().wallTime(Duration.ofMillis(300)).build()));
