@@ -1054,20 +1054,24 @@ static void __attribute__((noreturn)) become_child(const int stdio[3], pid_t par
  */
 static int host_net = -1, spare_net = -1;
 
+/* No spares (any more): not permitted here, or this process is not the server. */
+static void no_spares(void) {
+  if (spare_net >= 0) close(spare_net);
+  if (host_net >= 0) close(host_net);
+  spare_net = host_net = -1;
+}
+
 static void make_spare_net(void) {
   if (host_net < 0 || spare_net >= 0) return;
   if (unshare(CLONE_NEWNET) < 0) {
-    close(host_net); /* not permitted here after all: no spares */
-    host_net = -1;
+    no_spares();
     return;
   }
   spare_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (spare_net >= 0 && do_loopback_up() < 0) {
-    close(spare_net);
-    spare_net = -1;
-  }
+  int made = spare_net >= 0 && do_loopback_up() == 0;
   /* the server's own namespace again, or no container may share the host's network through it */
   if (setns(host_net, CLONE_NEWNET) < 0) _exit(1);
+  if (!made) no_spares(); /* it would fail again at every idle moment */
 }
 
 /* Enters the spare for the next clone, when the plan lets it; leave_spare_net() after it. */
@@ -1383,10 +1387,7 @@ static void become_monitor(void) {
   epoll_fd = -1;
   while (containers != NULL) release(containers); /* this process's copies only */
   close(server_fd);
-  /* the spare is the server's: a copy here could go to a second container */
-  if (spare_net >= 0) close(spare_net);
-  if (host_net >= 0) close(host_net);
-  spare_net = host_net = -1;
+  no_spares(); /* the spare is the server's: a copy here could go to a second container */
   epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   watch_fd(sigchld_fd, &sigchld_watch);
   one_container = 1;
@@ -1503,10 +1504,7 @@ static void __attribute__((noreturn)) serve(void) {
   watch_fd(sigchld_fd, &sigchld_watch);
   /* spares only where the server may come back to its own network namespace: as root in it */
   host_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-  if (host_net >= 0 && setns(host_net, CLONE_NEWNET) < 0) {
-    close(host_net);
-    host_net = -1;
-  }
+  if (host_net >= 0 && setns(host_net, CLONE_NEWNET) < 0) no_spares();
   run_loop();
 }
 
