@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The launcher binary: run from a sealed memfd, or from a checked private copy. */
@@ -41,6 +42,61 @@ class LauncherTest {
       b.kill(dev.isola.Signal.TERM);
       assertThat(b.waitFor(java.time.Duration.ofSeconds(5))).map(s -> s.signal().orElse(null)).contains(dev.isola.Signal.TERM);
     }
+  }
+
+  /**
+   * The server lives as long as the JVM: after containers that ran, failed to start, were
+   * killed or hit a limit, it holds the descriptors it held before (its spare network namespace,
+   * made while idle, may come and go).
+   */
+  @Test
+  void theServerKeepsNoDescriptorOfAContainerThatEnded() throws Exception {
+    long server;
+    try (Container c = Container.builder().rootfs(TestRootfs.busybox()).command("true").start()) {
+      server = Long.parseLong(SandboxProbe.status(c.pid(), "PPid"));
+      c.waitFor();
+    }
+    List<String> before = descriptors(server);
+    for (int i = 0; i < 20; i++) {
+      ContainerSpec.Builder spec = Container.builder().rootfs(TestRootfs.busybox());
+      switch (i % 4) {
+        case 0:
+          spec.command("true");
+          break;
+        case 1:
+          spec.command("no-such-program");
+          break;
+        case 2:
+          spec.command("sleep", "60").limits(dev.isola.Limits.builder().wallTime(java.time.Duration.ofMillis(50)).build());
+          break;
+        default:
+          spec.command("sleep", "60").share(Namespace.PID);
+      }
+      try (Container c = spec.start()) {
+        if (i % 4 == 3) {
+          c.kill(dev.isola.Signal.KILL);
+        }
+        c.waitFor();
+      } catch (dev.isola.ContainerStartException expected) {
+        assertThat(i % 4).isEqualTo(1);
+      }
+    }
+    assertThat(descriptors(server)).isEqualTo(before);
+  }
+
+  /** What a process's descriptors lead to, but network namespaces (the server's spare). */
+  private static List<String> descriptors(long pid) throws IOException {
+    List<String> fds = new java.util.ArrayList<>();
+    try (var list = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+      for (Path fd : (Iterable<Path>) list::iterator) {
+        String target = Files.readSymbolicLink(fd).toString();
+        if (!target.startsWith("net:")) {
+          fds.add(fd.getFileName() + " -> " + target.replaceAll("\\[\\d+\\]", "[]"));
+        }
+      }
+    }
+    fds.sort(null);
+    return fds;
   }
 
   @Test
