@@ -109,11 +109,22 @@ public final class ChildJvm {
 
   /** Runs to the end and returns stdout and stderr together. */
   public static String run(List<String> command) {
+    return run(command, false);
+  }
+
+  /** {@link #run(List)}, failing with the output unless the command exits with 0. */
+  public static String runOrFail(List<String> command) {
+    return run(command, true);
+  }
+
+  private static String run(List<String> command, boolean mustSucceed) {
     try {
       Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
       p.getOutputStream().close();
       String out = new String(p.getInputStream().readAllBytes());
-      p.waitFor();
+      if (p.waitFor() != 0 && mustSucceed) {
+        throw new IllegalStateException(String.join(" ", command) + " failed:\n" + out);
+      }
       return out;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
