@@ -52,8 +52,9 @@ class LauncherTest {
   @Test
   void theServerKeepsNoDescriptorOfAContainerThatEnded() throws Exception {
     long server;
-    try (Container c = Container.builder().rootfs(TestRootfs.busybox()).command("true").start()) {
+    try (Container c = Container.builder().rootfs(TestRootfs.busybox()).command("sleep", "60").start()) {
       server = Long.parseLong(SandboxProbe.status(c.pid(), "PPid"));
+      c.kill(dev.isola.Signal.KILL);
       c.waitFor();
     }
     List<String> before = descriptors(server);
@@ -82,6 +83,44 @@ class LauncherTest {
       }
     }
     assertThat(descriptors(server)).isEqualTo(before);
+  }
+
+  /**
+   * The server reads every plan into one mapping that it reuses; a clone reads its own plan again
+   * into its copy, which the kernel wiped. So a container's init holds its own plan and nothing of
+   * another's, not even the end of a longer one that came before.
+   */
+  @Test
+  void anInitHoldsItsOwnPlanAndNothingOfAnothers() throws Exception {
+    try (Container before = Container.builder().rootfs(TestRootfs.busybox()).command("true")
+        .env("BEFORE", "x".repeat(30_000) + "-the-plan-before").start()) { // its end: past all of the next plan
+      before.waitFor();
+    }
+    try (Container c = Container.builder().rootfs(TestRootfs.busybox()).command("sleep", "60").env("MINE", "plan-of-its-own").start()) {
+      String memory = writableMemory(c.pid());
+      assertThat(memory.contains("plan-of-its-own")).as("its own plan, in its init's memory").isTrue();
+      assertThat(memory.contains("-the-plan-before")).as("the end of the plan before, in its init's memory").isFalse();
+    }
+  }
+
+  /** A process's private writable memory, read from the host (as root) through /proc/<pid>/mem. */
+  private static String writableMemory(long pid) throws IOException {
+    StringBuilder all = new StringBuilder();
+    try (java.io.RandomAccessFile mem = new java.io.RandomAccessFile("/proc/" + pid + "/mem", "r")) {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/maps"))) {
+        String[] f = line.split("\\s+");
+        if (!f[1].startsWith("rw")) {
+          continue;
+        }
+        String[] range = f[0].split("-");
+        long start = Long.parseUnsignedLong(range[0], 16);
+        byte[] bytes = new byte[(int) (Long.parseUnsignedLong(range[1], 16) - start)];
+        mem.seek(start);
+        mem.readFully(bytes);
+        all.append(new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1));
+      }
+    }
+    return all.toString();
   }
 
   /** What a process's descriptors lead to, but network namespaces (the server's spare). */
