@@ -198,41 +198,23 @@ static ssize_t read_full(int fd, void *buf, size_t len) {
 /* ---- the plan ---- */
 
 /*
- * The plan goes into one populated mapping that the server keeps and reuses, wiped in every fork
- * of the server (MADV_WIPEONFORK): the clone, and a forked monitor, read the plan again from its
- * memfd into their own zeroed copy, at the same addresses. So no page of it is ever shared: the
- * server rewrites it for the next plan without a copy-on-write fault, and unmaps nothing per
- * container (an unmap flushes the TLB of every CPU that ran the server). On a paravirtualized
- * guest every fault is a trip to the hypervisor (17 us here), and so is every such flush.
+ * The plan goes into one mapping of its own, made populated: the server writes it only before the
+ * clone and unmaps it once the clone has its copy, and the clone only reads it, so that none of
+ * its pages is ever a fault on either side (on a paravirtualized guest every fault is a trip to
+ * the hypervisor, 17 us here, and a copy-on-write one flushes the TLB besides).
  */
-#ifndef MADV_WIPEONFORK
-#define MADV_WIPEONFORK 18
-#endif
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23
-#endif
 static char *plan_arena;
 static size_t plan_arena_size, plan_arena_used;
-static int plan_fd = -1;  /* the memfd the plan was read from, for forks to read it again */
-static int plan_wiped;    /* set in a fork: its copy of the arena reads as zeros */
-static int arena_wipes;   /* the kernel wipes it in forks (Linux 4.14); if not, a new one per plan */
 
-/* Zeroed, as the arena holds the last plan: the NULLs that end an EXEC's argv and envp are these. */
 static void *plan_alloc(size_t size) {
   void *p = plan_arena + plan_arena_used;
-  size = (size + 7) & ~(size_t)7;
-  memset(p, 0, size);
-  plan_arena_used += size;
+  plan_arena_used += (size + 7) & ~(size_t)7;
   return p;
 }
 
-/* The arena stays for the next plan, where forks see it wiped: none sees another container's plan. */
-static void forget_plan(void) {
-  if (!arena_wipes && plan_arena != NULL) {
-    munmap(plan_arena, plan_arena_size);
-    plan_arena = NULL;
-    plan_arena_size = 0;
-  }
+static void free_plan(void) {
+  if (plan_arena != NULL) munmap(plan_arena, plan_arena_size);
+  plan_arena = NULL;
   steps = NULL;
   nsteps = 0;
 }
@@ -250,19 +232,11 @@ static int read_plan(int fd, struct report *r) {
      there are 8 bytes, as many strings as there are 5 */
   size_t size = 2 * len + (len / 5) * sizeof(char *) + header[2] * (sizeof(struct step) + 48) + 64;
   size = (size + 4095) & ~(size_t)4095;
-  if (size > plan_arena_size) {
-    char *arena = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
-    if (arena == MAP_FAILED) return fail_with(r, -1, errno, 0);
-    arena_wipes = madvise(arena, size, MADV_WIPEONFORK) == 0;
-    if (plan_arena != NULL) munmap(plan_arena, plan_arena_size);
-    plan_arena = arena;
-    plan_arena_size = size;
-  } else if (plan_wiped) {
-    /* as much as the server's parse used (this copy of its count): one call, not a fault a page */
-    madvise(plan_arena, plan_arena_used, MADV_POPULATE_WRITE);
-  }
+  char *arena = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  if (arena == MAP_FAILED) return fail_with(r, -1, errno, 0);
+  plan_arena = arena;
+  plan_arena_size = size;
   plan_arena_used = 0;
-  plan_fd = fd;
   char *buf = plan_alloc(len);
   if (read_full_at(fd, buf, len) != (ssize_t)len) return fail_with(r, -1, errno ? errno : EINVAL, 1);
 
@@ -839,8 +813,6 @@ static void __attribute__((noreturn)) do_init(struct step *s, int32_t index) {
     kill(pid, SIGKILL);
     child_fail(index, e);
   }
-  /* done with the plan: its copy would be half of what the init costs while the container runs */
-  munmap(plan_arena, plan_arena_size);
   run_init(pid, &all);
 }
 
@@ -973,16 +945,9 @@ static int write_proc(pid_t child, struct step *s) {
 static int run_helper(pid_t child, struct step *s, int32_t index, struct report *r) {
   char pid[16];
   snprintf(pid, sizeof pid, "%d", (int)child);
-  /* copied out of the plan, which the fork sees wiped (see plan_arena): the pointers, then the strings */
-  size_t size = (s->nstrs + 1) * sizeof(char *);
-  for (uint32_t i = 0; i < s->nstrs; i++) size += strlen(s->strs[i]) + 1;
-  char **argv = calloc(1, size);
+  char **argv = calloc(s->nstrs + 1, sizeof *argv);
   if (argv == NULL) return fail_with(r, index, ENOMEM, 0);
-  char *at = (char *)(argv + s->nstrs + 1);
-  for (uint32_t i = 0; i < s->nstrs; i++) {
-    argv[i] = strcmp(s->strs[i], "%pid") == 0 ? pid : strcpy(at, s->strs[i]);
-    at += strlen(s->strs[i]) + 1;
-  }
+  for (uint32_t i = 0; i < s->nstrs; i++) argv[i] = strcmp(s->strs[i], "%pid") == 0 ? pid : s->strs[i];
   int err[2];
   if (pipe2(err, O_CLOEXEC) < 0) {
     int e = errno;
@@ -1082,10 +1047,6 @@ static void __attribute__((noreturn)) become_child(const int stdio[3], pid_t par
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   /* in a new pid namespace the parent reads as 0; a dead server also shows at OP_SYNC */
   if (getppid() != parent && getppid() != 0) _exit(127);
-  /* the same plan at the same addresses: the steps the server ran are the ones that follow */
-  struct report r;
-  plan_wiped = 1;
-  if (read_plan(plan_fd, &r) < 0) child_fail_value(0, r.err, r.value);
   int keep[6] = {stdio[0], stdio[1], stdio[2], sync_pipe[0], exec_pipe[1], result_pipe[1]};
   int high[6];
   /* out of the way first, then into place: a number may be one of 0-5 */
@@ -1479,17 +1440,13 @@ static void start_container(const int fds[LAUNCH_FDS]) {
       /* the monitor goes on with this container; the server forgets it */
       for (int i = 0; i < LAUNCH_FDS; i++) close(fds[i]);
       free(c);
-      forget_plan();
+      free_plan();
       return;
     }
-    if (m == 0) {
-      become_monitor();
-      plan_wiped = 1;
-      ok = read_plan(fds[3], &r) == 0;
-    }
+    if (m == 0) become_monitor();
   }
   if (ok) ok = clone_and_prepare(c, fds, &r) == 0;
-  forget_plan();
+  free_plan();
   for (int i = 0; i < 4; i++) close(fds[i]);
   if (!ok) {
     if (c->child > 0) kill_and_reap(c->child);
