@@ -20,12 +20,15 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.IntPredicate;
 
 /**
  * Compiles a {@link SeccompPolicy} to a BPF program with libseccomp, once per policy and set of
  * kept capabilities. The filter admits only the native ABI (others kill the process); a call
  * denied with an errno answers that errno when libseccomp knows the call, and {@code ENOSYS} when
- * it does not, so that C libraries fall back from calls newer than the profile (SYS-14).
+ * it does not, so that C libraries fall back from calls newer than the profile (SYS-14). What is
+ * loaded is the shortest program that answers every call alike: libseccomp's filters merged
+ * into one, then rewritten as a {@link SeccompBisection}.
  */
 final class SeccompCompiler {
   /** Above every system call number libseccomp knows on the architectures Isola runs on. */
@@ -49,11 +52,60 @@ final class SeccompCompiler {
     if (policy.base() == SeccompPolicy.Base.UNCONFINED) {
       return List.of();
     }
-    return CACHE.computeIfAbsent(new Key(policy, capabilities), k -> merged(programs(policy, capabilities)));
+    return CACHE.computeIfAbsent(new Key(policy, capabilities), k -> shortest(policy, capabilities));
+  }
+
+  /**
+   * The {@link #merged} program, or its {@link SeccompBisection} where that is shorter and answers
+   * as it does: checked here on every number up to past {@link #MAX_SYSCALL}, numbers beyond, this
+   * and another architecture, and arguments that hit the usual conditions' edges.
+   */
+  private static List<long[]> shortest(SeccompPolicy policy, Set<Capability> capabilities) {
+    List<long[]> merged = merged(programs(policy, capabilities));
+    if (merged.size() != 1) {
+      return merged;
+    }
+    long[] program = merged.get(0);
+    int arch = Libseccomp.seccomp_arch_native();
+    Set<Integer> dependent = SeccompBisection.argumentDependent(program, arch, MAX_SYSCALL);
+    List<long[]> rest = merged(programs(policy, capabilities, dependent::contains));
+    if (rest.size() != 1) {
+      return merged;
+    }
+    return SeccompBisection.bisection(program, rest.get(0), arch, MAX_SYSCALL)
+        .filter(b -> b.length < program.length && sameAnswers(program, b, arch)).map(List::of).orElse(merged);
+  }
+
+  private static final long[][] ARGUMENTS = {new long[6], {1, 1, 1, 1, 1, 1}, {2, 0x7e020000L, 0x10000000L, 38, 0x10, 0x80000L},
+      {0xff, 0xffffffffL, 0x20000000L, 3, 0x40000000L, 0}, {-1L, -1L, -1L, -1L, -1L, -1L}, {0x100000000L, 0x8, 0x11, 0x21, 0x40, 5}};
+
+  private static boolean sameAnswers(long[] a, long[] b, int arch) {
+    List<Integer> numbers = new ArrayList<>();
+    for (int nr = 0; nr < MAX_SYSCALL + 64; nr++) {
+      numbers.add(nr);
+    }
+    for (int nr : new int[] {X32_BIT - 1, X32_BIT, X32_BIT + 1, X32_BIT + 59, X32_BIT + 512, -1}) {
+      numbers.add(nr);
+    }
+    for (int someArch : new int[] {arch, arch ^ 0x80000000, 0}) {
+      for (int nr : numbers) {
+        for (long[] args : ARGUMENTS) {
+          if (!Objects.equals(SeccompBisection.answer(a, someArch, nr, args), SeccompBisection.answer(b, someArch, nr, args))) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
   }
 
   /** The filters before {@link #merged}: the main one, the refinements, the ENOSYS one, as needed. */
   static List<long[]> programs(SeccompPolicy policy, Set<Capability> capabilities) {
+    return programs(policy, capabilities, nr -> true);
+  }
+
+  /** The same, with the rules of the calls whose numbers {@code calls} takes. */
+  private static List<long[]> programs(SeccompPolicy policy, Set<Capability> capabilities, IntPredicate calls) {
     Libseccomp.require();
     Map<String, List<Rule>> bySyscall = new LinkedHashMap<>();
     if (policy.base() == SeccompPolicy.Base.DEFAULT) {
@@ -81,7 +133,7 @@ final class SeccompCompiler {
     try {
       for (Map.Entry<String, List<Rule>> e : bySyscall.entrySet()) {
         int nr = resolve(e.getKey(), policy);
-        if (nr < 0) {
+        if (nr < 0 || !calls.test(nr)) {
           continue;
         }
         List<Rule> unconditional = new ArrayList<>();

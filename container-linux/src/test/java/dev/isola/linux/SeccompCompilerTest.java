@@ -7,14 +7,15 @@ import dev.isola.SeccompPolicy;
 import dev.isola.SeccompPolicy.Action;
 import dev.isola.SeccompPolicy.Condition;
 import dev.isola.SeccompPolicy.Rule;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The filters merged into one program answer every call as the kernel answers the separate
- * filters: checked by running both, here, on system calls of every number and some arguments.
+ * The filters merged into one program, and that program as a bisection, answer every call as the
+ * kernel answers the separate filters: checked by running them, here, on system calls of every
+ * number and some arguments, with SeccompBisection's interpreter. The kernel's own answers to
+ * the loaded program, inside containers, are EscapeSyscallTest's and SeccompTest's.
  */
 class SeccompCompilerTest {
   private static final int AUDIT_ARCH_X86_64 = 0xc000003e;
@@ -36,6 +37,45 @@ class SeccompCompilerTest {
     List<long[]> separate = SeccompCompiler.programs(policy, Set.of(Capability.SYS_ADMIN, Capability.NET_ADMIN));
     assertThat(separate).hasSizeGreaterThanOrEqualTo(2);
     assertSameAnswers(separate, SeccompCompiler.merged(separate));
+  }
+
+  @Test
+  void theDefaultPolicyLoadsAsABisectionThatAnswersAsItsThreeFilters() {
+    List<long[]> separate = SeccompCompiler.programs(SeccompPolicy.defaultPolicy(), Set.of());
+    List<long[]> loaded = SeccompCompiler.compile(SeccompPolicy.defaultPolicy(), Set.of());
+    assertSameAnswers(separate, loaded);
+    long merged = SeccompCompiler.merged(separate).get(0).length;
+    assertThat(loaded.get(0).length).as("instructions, against %d merged", merged).isLessThan((int) (merged * 2 / 3));
+  }
+
+  @Test
+  void aPolicyOfYourOwnLoadsAsABisectionToo() {
+    SeccompPolicy policy = SeccompPolicy.extendDefault().deny(Action.errno(13), "getpid")
+        .rule(Rule.of("socket", Action.errno(97), Condition.maskedEquals(0, 0xffffffffL, 2)))
+        .rule(Rule.of("personality", Action.killProcess(), Condition.maskedEquals(0, 0xff, 1)))
+        .rule(Rule.of("kill", Action.errno(1), Condition.greater(1, 15))).build();
+    Set<Capability> kept = Set.of(Capability.SYS_ADMIN, Capability.NET_ADMIN);
+    List<long[]> loaded = SeccompCompiler.compile(policy, kept);
+    assertSameAnswers(SeccompCompiler.programs(policy, kept), loaded);
+    assertThat(loaded.get(0).length).isLessThan(SeccompCompiler.merged(SeccompCompiler.programs(policy, kept)).get(0).length);
+  }
+
+  /** Every other call allowed: more runs than a bisection's jumps can span, so the merged program stays. */
+  @Test
+  void tooManyRunsKeepTheMergedProgram() {
+    SeccompPolicy.Builder everyOther = SeccompPolicy.allowList();
+    int arch = Libseccomp.seccomp_arch_native();
+    for (int nr = 0; nr < 440; nr += 2) {
+      com.sun.jna.Pointer name = Libseccomp.seccomp_syscall_resolve_num_arch(arch, nr);
+      if (name != null) {
+        everyOther.allow(name.getString(0));
+        com.sun.jna.Native.free(com.sun.jna.Pointer.nativeValue(name));
+      }
+    }
+    SeccompPolicy policy = everyOther.allow("execve").build();
+    List<long[]> loaded = SeccompCompiler.compile(policy, Set.of());
+    assertThat(loaded.get(0)).isEqualTo(SeccompCompiler.merged(SeccompCompiler.programs(policy, Set.of())).get(0));
+    assertSameAnswers(SeccompCompiler.programs(policy, Set.of()), loaded);
   }
 
   @Test
@@ -83,48 +123,8 @@ class SeccompCompilerTest {
     return ret;
   }
 
-  /**
-   * A classic BPF interpreter for what libseccomp and SeccompCompiler emit. {@code data} is
-   * struct seccomp_data as 32-bit words: nr, arch, ip (two), args (two words each).
-   */
+  /** {@code data}: nr, arch, instruction pointer, the six arguments. */
   private static int run(long[] program, long[] data) {
-    int[] words = new int[16];
-    words[0] = (int) data[0];
-    words[1] = (int) data[1];
-    for (int a = 0; a < 6; a++) {
-      long v = data[3 + a];
-      words[4 + 2 * a] = (int) v; // little-endian: low word first
-      words[5 + 2 * a] = (int) (v >>> 32);
-    }
-    int acc = 0;
-    int x = 0;
-    int[] mem = new int[16];
-    List<Integer> trace = new ArrayList<>();
-    for (int pc = 0; pc < program.length; pc++) {
-      long insn = program[pc];
-      int code = (int) (insn & 0xffff);
-      int jt = (int) ((insn >>> 16) & 0xff);
-      int jf = (int) ((insn >>> 24) & 0xff);
-      int k = (int) (insn >>> 32);
-      trace.add(pc);
-      switch (code) {
-        case 0x20: acc = words[k / 4]; break; // LD W ABS
-        case 0x00: acc = k; break; // LD IMM
-        case 0x60: acc = mem[k]; break; // LD MEM
-        case 0x02: mem[k] = acc; break; // ST
-        case 0x61: x = mem[k]; break; // LDX MEM
-        case 0x07: x = acc; break; // TAX
-        case 0x87: acc = x; break; // TXA
-        case 0x54: acc &= k; break; // AND K
-        case 0x05: pc += k; break; // JA
-        case 0x15: pc += acc == k ? jt : jf; break; // JEQ K
-        case 0x25: pc += Integer.compareUnsigned(acc, k) > 0 ? jt : jf; break; // JGT K
-        case 0x35: pc += Integer.compareUnsigned(acc, k) >= 0 ? jt : jf; break; // JGE K
-        case 0x45: pc += (acc & k) != 0 ? jt : jf; break; // JSET K
-        case 0x06: return k; // RET K
-        default: throw new AssertionError("BPF code 0x" + Integer.toHexString(code) + " at " + pc + ", not interpreted here");
-      }
-    }
-    throw new AssertionError("ran off the end of the program: " + trace);
+    return SeccompBisection.answer(program, (int) data[1], (int) data[0], java.util.Arrays.copyOfRange(data, 3, 9));
   }
 }
