@@ -46,12 +46,10 @@ final class CapturedOutput implements Supervisor.Watched {
     }
   }
 
-  private static final int CHUNK = 64 * 1024;
 
   private final Supervisor supervisor;
   private final int fd;
   private final Budget budget;
-  private final Memory chunk = new Memory(CHUNK);
   private byte[] buffer = new byte[4096];
   private int start;
   private int end;
@@ -75,7 +73,8 @@ final class CapturedOutput implements Supervisor.Watched {
         if (eof) {
           return;
         }
-        n = LibC.read(fd, chunk, CHUNK);
+        Memory chunk = Fd.transferBuffer();
+        n = LibC.read(fd, chunk, chunk.size());
         if (n < 0 && Native.getLastError() == LibC.EINTR) {
           continue;
         }
@@ -88,7 +87,7 @@ final class CapturedOutput implements Supervisor.Watched {
         }
         int kept = (int) budget.take(n);
         if (kept > 0 && !closedByReader) {
-          append(kept);
+          append(chunk, kept);
         }
       }
     }
@@ -101,7 +100,7 @@ final class CapturedOutput implements Supervisor.Watched {
     }
   }
 
-  private void append(int n) {
+  private void append(Memory chunk, int n) {
     if (end + n > buffer.length) {
       int live = end - start;
       byte[] next = live + n > buffer.length ? new byte[Math.max(buffer.length * 2, live + n)] : buffer;

@@ -8,10 +8,9 @@ import java.util.Objects;
 
 /** Reads a pipe from the container. */
 final class FdInputStream extends InputStream {
-  private static final int CHUNK = 16 * 1024;
+  private static final int CHUNK = Fd.TRANSFER;
 
   private final Fd fd;
-  private final Memory buffer = new Memory(CHUNK);
 
   FdInputStream(Fd fd) {
     this.fd = fd;
@@ -32,7 +31,8 @@ final class FdInputStream extends InputStream {
     }
     int n = fd.acquire();
     try {
-      synchronized (buffer) {
+      synchronized (this) {
+        Memory buffer = Fd.transferBuffer();
         long got;
         do {
           got = LibC.read(n, buffer, Math.min(len, CHUNK));

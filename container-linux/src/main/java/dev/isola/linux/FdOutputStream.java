@@ -8,10 +8,9 @@ import java.util.Objects;
 
 /** Writes a pipe to the container; closing it gives the container end of file. */
 final class FdOutputStream extends OutputStream {
-  private static final int CHUNK = 16 * 1024;
+  private static final int CHUNK = Fd.TRANSFER;
 
   private final Fd fd;
-  private final Memory buffer = new Memory(CHUNK);
 
   FdOutputStream(Fd fd) {
     this.fd = fd;
@@ -27,7 +26,8 @@ final class FdOutputStream extends OutputStream {
     Objects.checkFromIndexSize(off, len, b.length);
     int n = fd.acquire();
     try {
-      synchronized (buffer) {
+      synchronized (this) {
+        Memory buffer = Fd.transferBuffer();
         while (len > 0) {
           int chunk = Math.min(len, CHUNK);
           buffer.write(0, b, off, chunk);

@@ -1,5 +1,6 @@
 package dev.isola.linux;
 
+import com.sun.jna.Memory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -79,6 +80,13 @@ final class LaunchPlan {
 
   byte[] bytes() {
     return bytes.clone();
+  }
+
+  /** The wire form in a new block of the C heap, for the launcher's memfd; the caller frees it. */
+  Memory copy() {
+    Memory m = new Memory(bytes.length);
+    m.write(0, bytes, 0, bytes.length);
+    return m;
   }
 
   int size() {

@@ -2,6 +2,7 @@ package dev.isola.linux;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import com.sun.jna.StringArray;
 import dev.isola.UnsupportedFeatureException;
 import java.io.IOException;
@@ -142,33 +143,39 @@ final class Launcher {
     return server;
   }
 
-  /** One datagram with the six descriptors; false with errno set when the server is gone. */
+  /**
+   * One datagram with the six descriptors; false with errno set when the server is gone. Its
+   * structures share one block of the C heap, freed at once: a block per start left for the
+   * garbage collector grew the heap into fresh pages, a page fault each.
+   */
   private static boolean send(int socket, int[] fds) {
-    Memory data = new Memory(1);
-    data.setByte(0, (byte) 'c');
-    Memory iov = new Memory(16); // struct iovec {void *base; size_t len}
-    iov.setPointer(0, data);
-    iov.setLong(8, 1);
     int cmsgLen = 16 + 4 * fds.length; // CMSG_LEN: struct cmsghdr {size_t len; int level; int type}, then the fds
-    Memory control = new Memory((cmsgLen + 7) & ~7); // CMSG_SPACE
-    control.clear();
-    control.setLong(0, cmsgLen);
-    control.setInt(8, SOL_SOCKET);
-    control.setInt(12, SCM_RIGHTS);
-    for (int i = 0; i < fds.length; i++) {
-      control.setInt(16 + 4L * i, fds[i]);
+    int cmsgSpace = (cmsgLen + 7) & ~7;
+    try (Memory block = new Memory(56 + 16 + 8 + cmsgSpace)) {
+      block.clear();
+      Pointer msg = block; // struct msghdr on LP64
+      Pointer iov = block.share(56); // struct iovec {void *base; size_t len}
+      Pointer data = block.share(72);
+      Pointer control = block.share(80);
+      data.setByte(0, (byte) 'c');
+      iov.setPointer(0, data);
+      iov.setLong(8, 1);
+      control.setLong(0, cmsgLen);
+      control.setInt(8, SOL_SOCKET);
+      control.setInt(12, SCM_RIGHTS);
+      for (int i = 0; i < fds.length; i++) {
+        control.setInt(16 + 4L * i, fds[i]);
+      }
+      msg.setPointer(16, iov);
+      msg.setLong(24, 1);
+      msg.setPointer(32, control);
+      msg.setLong(40, cmsgSpace);
+      long sent;
+      do {
+        sent = LibC.sendmsg(socket, msg, MSG_NOSIGNAL);
+      } while (sent < 0 && Native.getLastError() == LibC.EINTR);
+      return sent == 1;
     }
-    Memory msg = new Memory(56); // struct msghdr on LP64
-    msg.clear();
-    msg.setPointer(16, iov);
-    msg.setLong(24, 1);
-    msg.setPointer(32, control);
-    msg.setLong(40, control.size());
-    long sent;
-    do {
-      sent = LibC.sendmsg(socket, msg, MSG_NOSIGNAL);
-    } while (sent < 0 && Native.getLastError() == LibC.EINTR);
-    return sent == 1;
   }
 
   /**

@@ -61,7 +61,6 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
   private final InputStream stderr;
   private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
   private final CompletableFuture<Void> monitorGone = new CompletableFuture<>();
-  private final Memory readBuffer = new Memory(4096);
   private final StatusReader reader = new StatusReader();
   private final List<CapturedOutput> captured = new ArrayList<>();
   private CapturedOutput.Budget outputBudget;
@@ -342,9 +341,8 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
 
   /** Asks the launcher to send a signal to the container's first process. */
   private void send(int number) {
-    Memory m = new Memory(4);
-    m.setInt(0, number);
-    try {
+    try (Memory m = new Memory(4)) {
+      m.setInt(0, number);
       int fd = control.acquire();
       try {
         LibC.write(fd, m, 4); // EPIPE: the launcher is already gone, and so is the container
@@ -505,9 +503,10 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
           return null;
         }
         int fd = status.acquire();
+        Memory buffer = Fd.transferBuffer();
         long n;
         try {
-          n = LibC.read(fd, readBuffer, Math.min(readBuffer.size(), pending.length - have));
+          n = LibC.read(fd, buffer, Math.min(buffer.size(), pending.length - have));
         } finally {
           status.release();
         }
@@ -525,7 +524,7 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
           eof = true;
           continue;
         }
-        readBuffer.read(0, pending, have, (int) n);
+        buffer.read(0, pending, have, (int) n);
         have += (int) n;
       }
     }
@@ -588,11 +587,10 @@ final class LinuxContainer implements RunningContainer, Supervisor.Watched {
     }
     fd = high(fd);
     childSide.add(fd);
-    byte[] bytes = plan.bytes();
-    Memory m = new Memory(bytes.length);
-    m.write(0, bytes, 0, bytes.length);
-    if (LibC.pwrite(fd, m, bytes.length, 0) != bytes.length) {
-      throw Errno.last("write the launch plan");
+    try (Memory m = plan.copy()) { // freed at once, like every block of the C heap a start takes
+      if (LibC.pwrite(fd, m, m.size(), 0) != m.size()) {
+        throw Errno.last("write the launch plan");
+      }
     }
     return fd;
   }
