@@ -79,7 +79,8 @@ final class SeccompCompiler {
   private static final long[][] ARGUMENTS = {new long[6], {1, 1, 1, 1, 1, 1}, {2, 0x7e020000L, 0x10000000L, 38, 0x10, 0x80000L},
       {0xff, 0xffffffffL, 0x20000000L, 3, 0x40000000L, 0}, {-1L, -1L, -1L, -1L, -1L, -1L}, {0x100000000L, 0x8, 0x11, 0x21, 0x40, 5}};
 
-  private static boolean sameAnswers(long[] a, long[] b, int arch) {
+  /** Whether {@code a} and {@code b} answer alike on the calls {@link #shortest} checks. */
+  static boolean sameAnswers(long[] a, long[] b, int arch) {
     List<Integer> numbers = new ArrayList<>();
     for (int nr = 0; nr < MAX_SYSCALL + 64; nr++) {
       numbers.add(nr);

@@ -60,6 +60,17 @@ class SeccompCompilerTest {
     assertThat(loaded.get(0).length).isLessThan(SeccompCompiler.merged(SeccompCompiler.programs(policy, kept)).get(0).length);
   }
 
+  /** The check before a bisection is used catches one whose rest answers otherwise. */
+  @Test
+  void aBisectionThatAnswersOtherwiseIsCaught() {
+    long[] merged = SeccompCompiler.merged(SeccompCompiler.programs(SeccompPolicy.defaultPolicy(), Set.of())).get(0);
+    int arch = Libseccomp.seccomp_arch_native();
+    long[] allowAll = {0x7fff0000L << 32 | 0x06}; // RET ALLOW
+    long[] wrong = SeccompBisection.bisection(merged, allowAll, arch, 1024).orElseThrow();
+    assertThat(SeccompCompiler.sameAnswers(merged, wrong, arch)).as("rest allows clone with namespace flags, and i386").isFalse();
+    assertThat(SeccompCompiler.sameAnswers(merged, SeccompCompiler.compile(SeccompPolicy.defaultPolicy(), Set.of()).get(0), arch)).isTrue();
+  }
+
   /** Every other call allowed: more runs than a bisection's jumps can span, so the merged program stays. */
   @Test
   void tooManyRunsKeepTheMergedProgram() {
