@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -347,7 +348,7 @@ public final class StartLatency {
         + " so that drift hits all alike.");
     long t0 = System.nanoTime();
     List<Candidate> jvmSide = new ArrayList<>();
-    for (Candidate c : java.util.Arrays.asList(floor, isola, limited)) {
+    for (Candidate c : Arrays.asList(floor, isola, limited)) {
       if (c != null && c.runnable()) {
         jvmSide.add(c);
       }
