@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashSet;
@@ -567,20 +568,17 @@ final class PlanCompiler {
     }
     if (spec.rootfs().isPresent()) {
       Path rootfs = spec.rootfs().get();
-      if (!Files.exists(rootfs)) {
+      try {
+        if (!Files.readAttributes(rootfs, BasicFileAttributes.class).isDirectory()) {
+          throw invalid("rootfs " + rootfs + " is not a directory");
+        }
+      } catch (IOException e) {
         throw invalid("rootfs " + rootfs + " does not exist");
       }
-      if (!Files.isDirectory(rootfs)) {
-        throw invalid("rootfs " + rootfs + " is not a directory");
-      }
-      Set<String> needed = neededTargets(spec);
-      for (String target : needed) {
-        checkTarget(rootfs, target, "the root " + rootfs);
-      }
-      for (String own : List.of("/proc", "/dev", "/tmp")) {
-        // Isola mounts these itself: a symlink there is a rootfs trying to redirect it (FS-02)
-        if (needed.contains(own) && Files.isSymbolicLink(rootfs.resolve(own.substring(1)))) {
-          throw invalid("the root " + rootfs + " has a symlink at " + own + "; Isola mounts " + own + " itself and needs a directory there");
+      for (String target : neededTargets(spec)) {
+        // Isola mounts /proc, /dev and /tmp itself: a symlink there is a rootfs trying to redirect it (FS-02)
+        if (checkTarget(rootfs, target, "the root " + rootfs) && List.of("/proc", "/dev", "/tmp").contains(target)) {
+          throw invalid("the root " + rootfs + " has a symlink at " + target + "; Isola mounts " + target + " itself and needs a directory there");
         }
       }
     }
@@ -644,17 +642,23 @@ final class PlanCompiler {
    * A mount point in a caller's rootfs must exist: Isola does not write into it. A symlink on the
    * way is left to the launcher, which resolves it inside the root.
    */
-  private static void checkTarget(Path base, String target, String where) {
+  /**
+   * Throws unless {@code target} exists beneath {@code base}, one look at each of its parts; true
+   * when a part is a symlink, which the launcher resolves inside the root, so it ends the check.
+   */
+  private static boolean checkTarget(Path base, String target, String where) {
     Path p = base;
     for (String part : target.substring(1).split("/")) {
       p = p.resolve(part);
-      if (Files.isSymbolicLink(p)) {
-        return;
-      }
-      if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+      try {
+        if (Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isSymbolicLink()) {
+          return true;
+        }
+      } catch (IOException e) {
         throw invalid(where + " has no " + target + " to mount on; create it (" + base.resolve(target.substring(1)) + ")");
       }
     }
+    return false;
   }
 
   private static ContainerStartException invalid(String what) {
