@@ -46,7 +46,6 @@ final class CapturedOutput implements Supervisor.Watched {
     }
   }
 
-
   private final Supervisor supervisor;
   private final int fd;
   private final Budget budget;

@@ -639,12 +639,9 @@ final class PlanCompiler {
   }
 
   /**
-   * A mount point in a caller's rootfs must exist: Isola does not write into it. A symlink on the
-   * way is left to the launcher, which resolves it inside the root.
-   */
-  /**
-   * Throws unless {@code target} exists beneath {@code base}, one look at each of its parts; true
-   * when a part is a symlink, which the launcher resolves inside the root, so it ends the check.
+   * A mount point in a caller's rootfs must exist: Isola does not write into it. One look at each
+   * part of {@code target}; true when a part is a symlink, which ends the check (the launcher
+   * resolves it inside the root).
    */
   private static boolean checkTarget(Path base, String target, String where) {
     Path p = base;
