@@ -42,13 +42,14 @@ final class Supervisor {
 
   void watch(int fd, Watched w) {
     watched.put(fd, w);
-    Memory event = new Memory(EVENT_SIZE);
-    event.clear();
-    event.setInt(0, LibC.EPOLLIN);
-    event.setLong(DATA_OFFSET, fd);
-    if (LibC.epoll_ctl(epoll, LibC.EPOLL_CTL_ADD, fd, event) < 0) {
-      watched.remove(fd);
-      throw new UncheckedIOException(Errno.last("epoll_ctl ADD"));
+    try (Memory event = new Memory(EVENT_SIZE)) { // freed at once: one per container would wait for the collector
+      event.clear();
+      event.setInt(0, LibC.EPOLLIN);
+      event.setLong(DATA_OFFSET, fd);
+      if (LibC.epoll_ctl(epoll, LibC.EPOLL_CTL_ADD, fd, event) < 0) {
+        watched.remove(fd);
+        throw new UncheckedIOException(Errno.last("epoll_ctl ADD"));
+      }
     }
   }
 
