@@ -5,6 +5,9 @@ import java.nio.file.Path;
 
 /** What the numbers were measured on. */
 final class Machine {
+  /** The unit of /proc/stat: USER_HZ, 100 on every Linux architecture Isola runs on. */
+  private static final long USER_HZ = 100;
+
   private Machine() {}
 
   static void print() {
@@ -32,6 +35,19 @@ final class Machine {
   static String loadAverage() {
     String[] f = Proc.read("/proc/loadavg").trim().split("\\s+");
     return f.length >= 3 ? f[0] + " " + f[1] + " " + f[2] : "?";
+  }
+
+  /**
+   * CPU time the whole host spent busy so far (user, nice, system, irq, softirq, steal of
+   * /proc/stat), in milliseconds; idle and iowait are not counted.
+   */
+  static long busyCpuMillis() {
+    String[] f = Proc.read("/proc/stat").split("\n", 2)[0].trim().split("\\s+");
+    long ticks = 0;
+    for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
+      ticks += i < f.length ? Long.parseLong(f[i]) : 0;
+    }
+    return ticks * 1000 / USER_HZ;
   }
 
   static boolean isRoot() {

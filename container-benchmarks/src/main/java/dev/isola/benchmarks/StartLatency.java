@@ -6,6 +6,8 @@ import dev.isola.ExitStatus;
 import dev.isola.IdMapping;
 import dev.isola.Limits;
 import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -428,6 +430,7 @@ public final class StartLatency {
     for (int s : STARTERS) {
       head.append(String.format(" %11s", s + (s == 1 ? " starter" : " starters")));
     }
+    head.append(String.format(" %13s %9s", "CPU ms/each", "JIT ms"));
     System.out.println(head);
     System.out.println("  " + "-".repeat(head.length() - 2));
     for (Candidate c : all) {
@@ -444,24 +447,52 @@ public final class StartLatency {
       }
       StringBuilder row = new StringBuilder(String.format("  %-42s", c.label));
       String failed = null;
+      Rate last = null;
+      long jit = jitMillis();
       for (int starters : STARTERS) {
         if (!c.runnable()) {
           failed = c.failure;
           row.append(String.format(" %11s", "-"));
           continue;
         }
-        double rate = rate(c, starters, Duration.ofSeconds(seconds));
-        row.append(c.runnable() ? String.format(" %11.1f", rate) : String.format(" %11s", "failed"));
+        last = rate(c, starters, Duration.ofSeconds(seconds));
+        row.append(c.runnable() ? String.format(" %11.1f", last.perSecond) : String.format(" %11s", "failed"));
         failed = c.failure;
+      }
+      if (last != null && c.runnable()) {
+        row.append(String.format(" %13.2f %9d", last.cpuMillisEach, jitMillis() - jit));
       }
       System.out.println(row + (failed == null ? "" : "  (" + failed + ")"));
     }
-    System.out.printf("  %d CPUs. Target of issue 6: Isola >= 160 containers/s with 8 starters.%n%n", Runtime.getRuntime().availableProcessors());
+    int cpus = Runtime.getRuntime().availableProcessors();
+    System.out.printf("  %d CPUs. Target of issue 6: Isola >= 160 containers/s with 8 starters.%n", cpus);
+    System.out.printf("  CPU ms/each: the host's busy CPU time (all processes, /proc/stat) per container in the %d-starter run;"
+        + " %d CPUs allow at most %d/s at 10 ms each.%n", STARTERS[STARTERS.length - 1], cpus, cpus * 100);
+    System.out.println("  JIT ms: time this JVM spent compiling during the row; where it is large, the JIT was still warming up.");
+    System.out.println();
+  }
+
+  /** The JIT's compile time so far, or 0 where the JVM does not say. */
+  private static long jitMillis() {
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+  }
+
+  /** Containers per second, and the host's busy CPU time per container. */
+  private static final class Rate {
+    final double perSecond;
+    final double cpuMillisEach;
+
+    Rate(double perSecond, double cpuMillisEach) {
+      this.perSecond = perSecond;
+      this.cpuMillisEach = cpuMillisEach;
+    }
   }
 
   /** Completed runs per second with {@code starters} threads, each looping until the deadline. */
-  private static double rate(Candidate c, int starters, Duration duration) throws InterruptedException {
+  private static Rate rate(Candidate c, int starters, Duration duration) throws InterruptedException {
     AtomicLong done = new AtomicLong();
+    long busy0 = Machine.busyCpuMillis();
     long deadline = System.nanoTime() + duration.toNanos();
     List<Thread> threads = new ArrayList<>();
     long t0 = System.nanoTime();
@@ -480,7 +511,8 @@ public final class StartLatency {
     for (Thread t : threads) {
       t.join();
     }
-    return done.get() / ((System.nanoTime() - t0) / 1e9);
+    long n = done.get();
+    return new Rate(n / ((System.nanoTime() - t0) / 1e9), n == 0 ? Double.NaN : (double) (Machine.busyCpuMillis() - busy0) / n);
   }
 
   private static void section(String title) {
