@@ -349,12 +349,7 @@ public final class StartLatency {
     System.out.println("  Each round runs every candidate once, one after another, starting one later each round,"
         + " so that drift hits all alike.");
     long t0 = System.nanoTime();
-    List<Candidate> jvmSide = new ArrayList<>();
-    for (Candidate c : Arrays.asList(floor, isola, limited)) {
-      if (c != null && c.runnable()) {
-        jvmSide.add(c);
-      }
-    }
+    List<Candidate> jvmSide = jvmSide();
     if (jitWarmup > 0) {
       System.out.println("  Before them, the JIT's warm-up: " + jitWarmup + " starts each of ProcessBuilder and Isola, discarded"
           + " (--jit-warmup; the peers are started through ProcessBuilder too).");
@@ -401,6 +396,17 @@ public final class StartLatency {
     System.out.println();
   }
 
+  /** The candidates whose cost is mostly this JVM's code: ProcessBuilder and Isola's two. */
+  private List<Candidate> jvmSide() {
+    List<Candidate> jvmSide = new ArrayList<>();
+    for (Candidate c : Arrays.asList(floor, isola, limited)) {
+      if (c != null && c.runnable()) {
+        jvmSide.add(c);
+      }
+    }
+    return jvmSide;
+  }
+
   private static void latencyRow(String label, Candidate c, Stats s, double floorMedian) {
     if (c.unavailable != null) {
       System.out.printf("  %-42s %s%n", label, c.unavailable);
@@ -426,6 +432,16 @@ public final class StartLatency {
 
   private void throughput(List<Candidate> all) throws InterruptedException {
     section("Throughput: containers per second, N starters each looping start -> exit for " + seconds + " s");
+    int most = STARTERS[STARTERS.length - 1];
+    if (jitWarmup > 0) {
+      // many starters at once take paths that one after another did not, and the JIT compiles
+      // them for seconds: enough to cost a CPU-bound row a few percent
+      System.out.println("  Before them, the JIT's warm-up: " + seconds + " s of " + most
+          + " starters each for ProcessBuilder and Isola, discarded (--jit-warmup 0 skips it).");
+      for (Candidate c : jvmSide()) {
+        rate(c, most, Duration.ofSeconds(seconds));
+      }
+    }
     StringBuilder head = new StringBuilder(String.format("  %-42s", "candidate (per second)"));
     for (int s : STARTERS) {
       head.append(String.format(" %11s", s + (s == 1 ? " starter" : " starters")));
@@ -467,7 +483,7 @@ public final class StartLatency {
     int cpus = Runtime.getRuntime().availableProcessors();
     System.out.printf("  %d CPUs. Target of issue 6: Isola >= 160 containers/s with 8 starters.%n", cpus);
     System.out.printf("  CPU ms/each: the host's busy CPU time (all processes, /proc/stat) per container in the %d-starter run;"
-        + " %d CPUs allow at most %d/s at 10 ms each.%n", STARTERS[STARTERS.length - 1], cpus, cpus * 100);
+        + " %d CPUs allow at most %d/s at 10 ms each.%n", most, cpus, cpus * 100);
     System.out.println("  JIT ms: time this JVM spent compiling during the row; where it is large, the JIT was still warming up.");
     System.out.println();
   }
