@@ -431,7 +431,8 @@ public final class StartLatency {
   // ---- throughput ----
 
   private void throughput(List<Candidate> all) throws InterruptedException {
-    section("Throughput: containers per second, N starters each looping start -> exit for " + seconds + " s");
+    section("Throughput: containers per second, N starters each looping start -> exit; " + seconds
+        + " slices of 1 s per candidate and N, interleaved");
     int most = STARTERS[STARTERS.length - 1];
     if (jitWarmup > 0) {
       // many starters at once take paths that one after another did not, and the JIT compiles
@@ -439,7 +440,29 @@ public final class StartLatency {
       System.out.println("  Before them, the JIT's warm-up: " + seconds + " s of " + most
           + " starters each for ProcessBuilder and Isola, discarded (--jit-warmup 0 skips it).");
       for (Candidate c : jvmSide()) {
-        rate(c, most, Duration.ofSeconds(seconds));
+        slice(c, most, Duration.ofSeconds(seconds));
+      }
+    }
+    List<Candidate> measured = new ArrayList<>();
+    Map<Candidate, Tally[]> tallies = new LinkedHashMap<>();
+    for (Candidate c : all) {
+      if (c != nsenter && c.body != null && c.runnable()) {
+        measured.add(c);
+        Tally[] t = new Tally[STARTERS.length];
+        Arrays.setAll(t, k -> new Tally());
+        tallies.put(c, t);
+      }
+    }
+    // like the latency rounds: every candidate once per slice, starting one later each slice, so
+    // that the machine's drift (other work on it) hits all alike
+    for (int n = 0; n < STARTERS.length; n++) {
+      for (int slice = 0; slice < seconds; slice++) {
+        for (int k = 0; k < measured.size(); k++) {
+          Candidate c = measured.get((slice + k) % measured.size());
+          if (c.runnable()) {
+            tallies.get(c)[n].add(slice(c, STARTERS[n], Duration.ofSeconds(1)));
+          }
+        }
       }
     }
     StringBuilder head = new StringBuilder(String.format("  %-42s", "candidate (per second)"));
@@ -450,43 +473,38 @@ public final class StartLatency {
     System.out.println(head);
     System.out.println("  " + "-".repeat(head.length() - 2));
     for (Candidate c : all) {
+      Tally[] t = tallies.get(c);
       if (c == nsenter) {
         continue;
-      }
-      if (c.body == null) {
+      } else if (c.body == null) {
         System.out.printf("  %-42s %s%n", c.label, c.unavailable);
-        continue;
-      }
-      if (!c.runnable()) {
+      } else if (t == null) {
         System.out.printf("  %-42s failed: %s%n", c.label, c.failure);
-        continue;
-      }
-      StringBuilder row = new StringBuilder(String.format("  %-42s", c.label));
-      String failed = null;
-      Rate last = null;
-      long jit = jitMillis();
-      for (int starters : STARTERS) {
-        if (!c.runnable()) {
-          failed = c.failure;
-          row.append(String.format(" %11s", "-"));
-          continue;
+      } else {
+        StringBuilder row = new StringBuilder(String.format("  %-42s", c.label));
+        long jit = 0;
+        for (Tally x : t) {
+          row.append(x.done > 0 ? String.format(" %11.1f", x.perSecond()) : String.format(" %11s", "-"));
+          jit += x.jitMillis;
         }
-        last = rate(c, starters, Duration.ofSeconds(seconds));
-        row.append(c.runnable() ? String.format(" %11.1f", last.perSecond) : String.format(" %11s", "failed"));
-        failed = c.failure;
+        row.append(String.format(" %13.2f %9d", t[t.length - 1].cpuMillisEach(), jit));
+        System.out.println(row + (c.failure == null ? "" : "  (then failed: " + c.failure + ")"));
       }
-      if (last != null && c.runnable()) {
-        row.append(String.format(" %13.2f %9d", last.cpuMillisEach, jitMillis() - jit));
-      }
-      System.out.println(row + (failed == null ? "" : "  (" + failed + ")"));
     }
     int cpus = Runtime.getRuntime().availableProcessors();
     System.out.printf("  %d CPUs. Target of issue 6: Isola >= 160 containers/s with 8 starters.%n", cpus);
-    System.out.printf("  CPU ms/each: the host's busy CPU time (all processes, /proc/stat) per container in the %d-starter run;"
-        + " %d CPUs allow at most %d/s at 10 ms each.%n", most, cpus, cpus * 100);
-    System.out.println("  JIT ms: time this JVM spent compiling during the row; where it is large, the JIT was still warming up.");
+    System.out.printf("  CPU ms/each: the host's busy CPU time (all processes, /proc/stat, until %d ms after each slice) per"
+        + " container with %d starters; %d CPUs allow at most %d/s at 10 ms each.%n", SETTLE.toMillis(), most, cpus, cpus * 100);
+    System.out.println("  JIT ms: time this JVM spent compiling during the candidate's slices; where it is large, the JIT was"
+        + " still warming up.");
     System.out.println();
   }
+
+  /**
+   * After a slice, before the next: the kernel tears down namespaces in a workqueue, and that
+   * work is the slice's, not the next candidate's.
+   */
+  private static final Duration SETTLE = Duration.ofMillis(100);
 
   /** The JIT's compile time so far, or 0 where the JVM does not say. */
   private static long jitMillis() {
@@ -494,21 +512,37 @@ public final class StartLatency {
     return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
   }
 
-  /** Containers per second, and the host's busy CPU time per container. */
-  private static final class Rate {
-    final double perSecond;
-    final double cpuMillisEach;
+  /** What one candidate did with one number of starters, summed over its slices. */
+  private static final class Tally {
+    long done;
+    long nanos;
+    long busyMillis;
+    long jitMillis;
 
-    Rate(double perSecond, double cpuMillisEach) {
-      this.perSecond = perSecond;
-      this.cpuMillisEach = cpuMillisEach;
+    void add(Tally slice) {
+      done += slice.done;
+      nanos += slice.nanos;
+      busyMillis += slice.busyMillis;
+      jitMillis += slice.jitMillis;
+    }
+
+    double perSecond() {
+      return done / (nanos / 1e9);
+    }
+
+    double cpuMillisEach() {
+      return done == 0 ? Double.NaN : (double) busyMillis / done;
     }
   }
 
-  /** Completed runs per second with {@code starters} threads, each looping until the deadline. */
-  private static Rate rate(Candidate c, int starters, Duration duration) throws InterruptedException {
+  /**
+   * {@code starters} threads, each looping start -> exit until {@code duration} is over; then
+   * {@link #SETTLE}, counted in the busy time but not in the time the rate is taken over.
+   */
+  private static Tally slice(Candidate c, int starters, Duration duration) throws InterruptedException {
     AtomicLong done = new AtomicLong();
     long busy0 = Machine.busyCpuMillis();
+    long jit0 = jitMillis();
     long deadline = System.nanoTime() + duration.toNanos();
     List<Thread> threads = new ArrayList<>();
     long t0 = System.nanoTime();
@@ -527,8 +561,13 @@ public final class StartLatency {
     for (Thread t : threads) {
       t.join();
     }
-    long n = done.get();
-    return new Rate(n / ((System.nanoTime() - t0) / 1e9), n == 0 ? Double.NaN : (double) (Machine.busyCpuMillis() - busy0) / n);
+    Tally slice = new Tally();
+    slice.nanos = System.nanoTime() - t0;
+    Thread.sleep(SETTLE.toMillis());
+    slice.done = done.get();
+    slice.busyMillis = Machine.busyCpuMillis() - busy0;
+    slice.jitMillis = jitMillis() - jit0;
+    return slice;
   }
 
   private static void section(String title) {
