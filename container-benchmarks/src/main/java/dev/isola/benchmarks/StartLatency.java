@@ -27,7 +27,7 @@ import org.jspecify.annotations.Nullable;
  * and the JVM. Prints the machine first, then one section each.
  *
  * <pre>
- * java -jar container-benchmarks/target/isola-benchmarks.jar [--runs N] [--warmup W] [--jit-warmup J]
+ * java -jar container-benchmarks/target/isola-benchmarks.jar [--runs N] [--warmup W] [--jit-warmup S]
  *     [--seconds S] [--sleepers K[,K2…]] [--only latency,throughput,sleepers]
  * </pre>
  */
@@ -41,12 +41,9 @@ public final class StartLatency {
   private int runs = 200;
   private int warmup = 20;
   /**
-   * Starts of each candidate whose start path is Java in this JVM (ProcessBuilder, Isola), alone,
-   * before the rounds: the issue measures from a warm JVM, and HotSpot compiles a method called
-   * once per start only after a few hundred calls (C1 at about 200), so 20 rounds would measure
-   * Isola's Java side interpreted.
+   * At most this many seconds of the JIT's warm-up (see {@link #warmJit}); 0 skips it.
    */
-  private int jitWarmup = 500;
+  private int jitWarmup = 180;
   private int seconds = 5;
   private final List<Integer> sleepers = new ArrayList<>(List.of(100));
   private List<String> only = List.of("latency", "throughput", "sleepers");
@@ -56,7 +53,7 @@ public final class StartLatency {
   public static void main(String[] args) throws Exception {
     Locale.setDefault(Locale.ROOT);
     StartLatency b = new StartLatency();
-    String usage = "usage: java -jar isola-benchmarks.jar [--runs N (200)] [--warmup W (20)] [--jit-warmup J (500)] [--seconds S (5)]"
+    String usage = "usage: java -jar isola-benchmarks.jar [--runs N (200)] [--warmup W (20)] [--jit-warmup S (180)] [--seconds S (5)]"
         + " [--sleepers K[,K2...] (100)] [--only latency,throughput,sleepers]";
     if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
       System.out.println(usage);
@@ -139,6 +136,9 @@ public final class StartLatency {
       List<Candidate> candidates = candidates(ws);
       System.out.println();
 
+      if (only.contains("latency") || only.contains("throughput")) {
+        warmJit();
+      }
       if (only.contains("latency")) {
         latency(candidates);
       }
@@ -338,6 +338,51 @@ public final class StartLatency {
 
   // ---- latency ----
 
+  /** Rounds in a row that must compile little before the JIT counts as warm. */
+  private static final int QUIET_ROUNDS = 3;
+
+  /**
+   * The issue measures from a warm JVM. HotSpot compiles a method that runs once per start with C2
+   * only after thousands of starts, and its compiling then takes seconds of CPU: on 2 CPUs enough to
+   * cost a CPU-bound row a fifth of its rate, and the JVM-side candidates more than the peers. So
+   * before either section, rounds of one 1-second slice of the most starters for each candidate
+   * whose start path is Java in this JVM, until {@link #QUIET_ROUNDS} rounds in a row compiled for
+   * less than 2% of their CPU time, or {@code --jit-warmup} seconds have passed.
+   */
+  private void warmJit() throws InterruptedException {
+    List<Candidate> jvmSide = jvmSide();
+    if (jitWarmup == 0 || jvmSide.isEmpty()) {
+      return;
+    }
+    int most = STARTERS[STARTERS.length - 1];
+    int cpus = Runtime.getRuntime().availableProcessors();
+    section("The JIT's warm-up: 1-second slices of " + most + " starters for each of ProcessBuilder and Isola, discarded,"
+        + " until the JIT is quiet (at most " + jitWarmup + " s; --jit-warmup 0 skips it)");
+    long t0 = System.nanoTime();
+    long deadline = t0 + Duration.ofSeconds(jitWarmup).toNanos();
+    long compiled = 0;
+    long started = 0;
+    int rounds = 0;
+    int quiet = 0;
+    while (quiet < QUIET_ROUNDS && System.nanoTime() < deadline) {
+      long r0 = System.nanoTime();
+      long jit = 0;
+      for (Candidate c : jvmSide) {
+        Tally t = slice(c, most, Duration.ofSeconds(1));
+        jit += t.jitMillis;
+        started += t.done;
+      }
+      double capacityMillis = (System.nanoTime() - r0) / 1e6 * cpus;
+      quiet = jit < 0.02 * capacityMillis ? quiet + 1 : 0;
+      compiled += jit;
+      rounds++;
+    }
+    System.out.printf("  %d rounds, %.0f s, %d starts; the JIT compiled for %.1f s of CPU in them, and %s.%n%n", rounds,
+        (System.nanoTime() - t0) / 1e9, started, compiled / 1e3, quiet >= QUIET_ROUNDS
+            ? "less than 2% of the CPU time in the last " + QUIET_ROUNDS + " rounds"
+            : "was still compiling at the limit: the rows below include its work (see their JIT ms)");
+  }
+
   private void latency(List<Candidate> all) {
     List<Candidate> runnable = new ArrayList<>();
     for (Candidate c : all) {
@@ -349,14 +394,6 @@ public final class StartLatency {
     System.out.println("  Each round runs every candidate once, one after another, starting one later each round,"
         + " so that drift hits all alike.");
     long t0 = System.nanoTime();
-    List<Candidate> jvmSide = jvmSide();
-    if (jitWarmup > 0) {
-      System.out.println("  Before them, the JIT's warm-up: " + jitWarmup + " starts each of ProcessBuilder and Isola, discarded"
-          + " (--jit-warmup; the peers are started through ProcessBuilder too).");
-      for (int k = 0; k < jitWarmup; k++) {
-        jvmSide.forEach(c -> c.runOnce(false));
-      }
-    }
     int total = warmup + runs;
     int n = runnable.size();
     boolean tty = System.console() != null;
@@ -434,15 +471,6 @@ public final class StartLatency {
     section("Throughput: containers per second, N starters each looping start -> exit; " + seconds
         + " slices of 1 s per candidate and N, interleaved");
     int most = STARTERS[STARTERS.length - 1];
-    if (jitWarmup > 0) {
-      // many starters at once take paths that one after another did not, and the JIT compiles
-      // them for seconds: enough to cost a CPU-bound row a few percent
-      System.out.println("  Before them, the JIT's warm-up: " + seconds + " s of " + most
-          + " starters each for ProcessBuilder and Isola, discarded (--jit-warmup 0 skips it).");
-      for (Candidate c : jvmSide()) {
-        slice(c, most, Duration.ofSeconds(seconds));
-      }
-    }
     List<Candidate> measured = new ArrayList<>();
     Map<Candidate, Tally[]> tallies = new LinkedHashMap<>();
     for (Candidate c : all) {
