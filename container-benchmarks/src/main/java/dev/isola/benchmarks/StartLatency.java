@@ -336,7 +336,7 @@ public final class StartLatency {
     return IdMapping.DEFAULT_HOST_BASE;
   }
 
-  // ---- latency ----
+  // ---- the JIT's warm-up ----
 
   /** Rounds in a row that must compile little before the JIT counts as warm. */
   private static final int QUIET_ROUNDS = 3;
@@ -382,6 +382,8 @@ public final class StartLatency {
             ? "less than 2% of the CPU time in the last " + QUIET_ROUNDS + " rounds"
             : "was still compiling at the limit: the rows below include its work (see their JIT ms)");
   }
+
+  // ---- latency ----
 
   private void latency(List<Candidate> all) {
     List<Candidate> runnable = new ArrayList<>();
