@@ -47,17 +47,19 @@ final class Cgroup {
    * host allows it; empty when the container can do without a cgroup and the host gives none.
    */
   static Optional<Cgroup> create(CgroupHost host, Limits limits, int euid) {
-    Map<Controller, Limits.Kind> needed = new EnumMap<>(Controller.class);
-    limits.memory().ifPresent(v -> needed.put(Controller.MEMORY, Limits.Kind.MEMORY));
-    limits.memoryAndSwap().ifPresent(v -> needed.put(Controller.MEMORY, Limits.Kind.MEMORY_AND_SWAP));
-    limits.pids().ifPresent(v -> needed.put(Controller.PIDS, Limits.Kind.PIDS));
-    limits.cpus().ifPresent(v -> needed.put(Controller.CPU, Limits.Kind.CPUS));
-    limits.cpuWeight().ifPresent(v -> needed.put(Controller.CPU, Limits.Kind.CPU_WEIGHT));
+    // a controller can carry two limits (memory and memory+swap, a CPU quota and a weight): it
+    // may be done without only if every limit it carries is best-effort
+    Map<Controller, Set<Limits.Kind>> needed = new EnumMap<>(Controller.class);
+    limits.memory().ifPresent(v -> need(needed, Controller.MEMORY, Limits.Kind.MEMORY));
+    limits.memoryAndSwap().ifPresent(v -> need(needed, Controller.MEMORY, Limits.Kind.MEMORY_AND_SWAP));
+    limits.pids().ifPresent(v -> need(needed, Controller.PIDS, Limits.Kind.PIDS));
+    limits.cpus().ifPresent(v -> need(needed, Controller.CPU, Limits.Kind.CPUS));
+    limits.cpuWeight().ifPresent(v -> need(needed, Controller.CPU, Limits.Kind.CPU_WEIGHT));
     if (!limits.cpuset().isEmpty()) {
-      needed.put(Controller.CPUSET, Limits.Kind.CPUSET);
+      need(needed, Controller.CPUSET, Limits.Kind.CPUSET);
     }
     if (limits.cpuTime().isPresent()) {
-      needed.put(host.parent(Controller.UNIFIED).isPresent() ? Controller.UNIFIED : Controller.CPUACCT, Limits.Kind.CPU_TIME);
+      need(needed, host.parent(Controller.UNIFIED).isPresent() ? Controller.UNIFIED : Controller.CPUACCT, Limits.Kind.CPU_TIME);
     }
     String name = "isola-" + OWNER + "-" + SEQUENCE.incrementAndGet();
     Map<Controller, Path> dirs = new EnumMap<>(Controller.class);
@@ -70,27 +72,36 @@ final class Cgroup {
         wanted.add(Controller.FREEZER); // a v1 host: pause through the v1 freezer
       }
       for (Controller c : wanted) {
-        Limits.Kind kind = needed.get(c);
+        // the first limit that may not go without c; none: c may be skipped
+        Optional<Limits.Kind> required = needed.getOrDefault(c, Set.of()).stream()
+            .filter(k -> !limits.bestEffort().contains(k)).findFirst();
         Optional<Path> parent = host.parent(c);
         if (parent.isEmpty()) {
-          if (kind != null && !limits.bestEffort().contains(kind)) {
-            throw new UnsupportedFeatureException(what(kind), "this host (cgroups " + host.mode + ") has no "
+          if (required.isPresent()) {
+            throw new UnsupportedFeatureException(what(required.get()), "this host (cgroups " + host.mode + ") has no "
                 + c.name().toLowerCase() + " controller that Isola can use");
           }
           continue;
         }
         Path dir = parent.get().resolve(name);
-        if (!dirs.containsValue(dir)) {
-          if (host.onV2(c) && c != Controller.UNIFIED) {
+        if (host.onV2(c) && c != Controller.UNIFIED) {
+          try {
             enableOnV2(parent.get(), c);
+          } catch (UnsupportedFeatureException e) {
+            if (required.isPresent()) {
+              throw e;
+            }
+            continue;
           }
+        }
+        if (!dirs.containsValue(dir)) {
           try {
             Files.createDirectory(dir);
           } catch (AccessDeniedException e) {
-            if (kind != null && !limits.bestEffort().contains(kind)) {
-              throw new UnsupportedFeatureException(what(kind), "the cgroup " + parent.get() + " is not writable by uid " + euid
-                  + ": it is not delegated to this user. On a systemd host, run the JVM with a delegated subtree, for example"
-                  + " systemd-run --user --scope -p Delegate=yes java …; or mark the limit best-effort");
+            if (required.isPresent()) {
+              throw new UnsupportedFeatureException(what(required.get()), "the cgroup " + parent.get() + " is not writable by uid "
+                  + euid + ": it is not delegated to this user. On a systemd host, run the JVM with a delegated subtree, for"
+                  + " example systemd-run --user --scope -p Delegate=yes java …; or mark the limit best-effort");
             }
             continue;
           } catch (IOException e) {
@@ -108,6 +119,10 @@ final class Cgroup {
       cgroup.remove();
       throw e;
     }
+  }
+
+  private static void need(Map<Controller, Set<Limits.Kind>> needed, Controller c, Limits.Kind kind) {
+    needed.computeIfAbsent(c, k -> EnumSet.noneOf(Limits.Kind.class)).add(kind);
   }
 
   private static String what(Limits.Kind kind) {
@@ -129,7 +144,28 @@ final class Cgroup {
     }
   }
 
+  /** Writes the limits whose controller the cgroup has (create() skipped only best-effort ones). */
   private void write(Limits limits) {
+    if (has(Controller.MEMORY)) {
+      writeMemory(limits);
+    }
+    if (has(Controller.PIDS)) {
+      limits.pids().ifPresent(max -> set(Controller.PIDS, "pids.max", max));
+    }
+    if (has(Controller.CPU)) {
+      writeCpu(limits);
+    }
+    if (has(Controller.CPUSET) && !limits.cpuset().isEmpty()) {
+      String cpus = limits.cpuset().stream().map(String::valueOf).collect(Collectors.joining(","));
+      set(Controller.CPUSET, "cpuset.cpus", cpus);
+      if (!host.onV2(Controller.CPUSET)) {
+        // a v1 cpuset starts with no memory nodes, and takes no process until it has some
+        set(Controller.CPUSET, "cpuset.mems", read(dirs.get(Controller.CPUSET).getParent().resolve("cpuset.mems")).trim());
+      }
+    }
+  }
+
+  private void writeMemory(Limits limits) {
     limits.memory().ifPresent(bytes -> {
       if (host.onV2(Controller.MEMORY)) {
         set(Controller.MEMORY, "memory.max", bytes);
@@ -146,15 +182,21 @@ final class Cgroup {
     });
     limits.memoryAndSwap().ifPresent(bytes -> {
       long memory = limits.memory().orElse(bytes);
-      if (host.onV2(Controller.MEMORY)) {
-        set(Controller.MEMORY, "memory.max", memory);
-        set(Controller.MEMORY, "memory.swap.max", bytes - memory);
-      } else {
-        set(Controller.MEMORY, "memory.limit_in_bytes", memory);
-        set(Controller.MEMORY, "memory.memsw.limit_in_bytes", bytes);
+      boolean v2 = host.onV2(Controller.MEMORY);
+      String swapFile = v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
+      boolean swapAccounted = Files.exists(dirs.get(Controller.MEMORY).resolve(swapFile));
+      if (!swapAccounted && !limits.bestEffort().contains(Limits.Kind.MEMORY_AND_SWAP)) {
+        throw new UnsupportedFeatureException(what(Limits.Kind.MEMORY_AND_SWAP), "this host's memory controller keeps no"
+            + " account of swap (no " + swapFile + "): boot the kernel with swapaccount=1, or mark the limit best-effort");
+      }
+      set(Controller.MEMORY, v2 ? "memory.max" : "memory.limit_in_bytes", memory);
+      if (swapAccounted) {
+        set(Controller.MEMORY, swapFile, v2 ? bytes - memory : bytes);
       }
     });
-    limits.pids().ifPresent(max -> set(Controller.PIDS, "pids.max", max));
+  }
+
+  private void writeCpu(Limits limits) {
     limits.cpus().ifPresent(cpus -> {
       long quota = Math.max(1000, Math.round(cpus * CFS_PERIOD_US));
       if (host.onV2(Controller.CPU)) {
@@ -171,14 +213,6 @@ final class Cgroup {
         set(Controller.CPU, "cpu.shares", 2 + ((weight - 1L) * 262142) / 9999); // the kernel's own mapping
       }
     });
-    if (!limits.cpuset().isEmpty()) {
-      String cpus = limits.cpuset().stream().map(String::valueOf).collect(Collectors.joining(","));
-      set(Controller.CPUSET, "cpuset.cpus", cpus);
-      if (!host.onV2(Controller.CPUSET)) {
-        // a v1 cpuset starts with no memory nodes, and takes no process until it has some
-        set(Controller.CPUSET, "cpuset.mems", read(dirs.get(Controller.CPUSET).getParent().resolve("cpuset.mems")).trim());
-      }
-    }
   }
 
   private boolean has(Controller c) {
