@@ -5,6 +5,7 @@ import dev.isola.UnsupportedFeatureException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * An {@link IdMapping} resolved for this host: the lines of {@code uid_map} and {@code gid_map},
@@ -57,9 +58,15 @@ final class IdMaps {
     return new IdMaps(List.of(rootRange(host, "subuid")), List.of(rootRange(host, "subgid")), false, false);
   }
 
-  /** Root's subordinate range (at most 65536 ids), else the documented default. */
+  /** Root's subordinate range (at most 65536 ids), else the documented default; never one with the host's root in it. */
   private static IdMapping.Range rootRange(Host host, String file) {
-    return host.subordinate(file).map(r -> IdMapping.Range.of(0, r.start, Math.min(r.count, 65536)))
+    Optional<Host.SubordinateRange> entry = host.subordinate(file);
+    if (entry.isPresent() && entry.get().start == 0) {
+      throw new UnsupportedFeatureException("IdMapping.automatic() as root", host.etc.resolve(file) + " gives " + host.userName
+          + " the range starting at id 0, which would make the container's root the host's root; correct the entry, or ask"
+          + " for IdMapping.hostRoot() by name");
+    }
+    return entry.map(r -> IdMapping.Range.of(0, r.start, Math.min(r.count, 65536)))
         .orElse(IdMapping.Range.of(0, IdMapping.DEFAULT_HOST_BASE, 65536));
   }
 

@@ -111,6 +111,18 @@ class IdMapsTest {
   }
 
   @Test
+  void automaticForRootRefusesAnEntryThatWouldMapTheHostsRoot() throws IOException {
+    subids("root:0:65536\n", "root:300000:65536\n");
+    assertThatThrownBy(() -> IdMaps.resolve(IdMapping.automatic(), host(0, 0, "root")))
+        .isInstanceOf(UnsupportedFeatureException.class)
+        .hasMessageContaining(etc.resolve("subuid") + " gives root the range starting at id 0")
+        .hasMessageContaining("IdMapping.hostRoot()");
+    subids("root:200000:65536\n", "root:0:65536\n");
+    assertThatThrownBy(() -> IdMaps.resolve(IdMapping.automatic(), host(0, 0, "root")))
+        .hasMessageContaining(etc.resolve("subgid").toString());
+  }
+
+  @Test
   void subordinateMapsTheCallerThenItsRangeThroughTheHelpers() throws IOException {
     subids("bob:500000:65536\nalice:100000:65536\n", "alice:200000:1000\n");
     IdMaps m = IdMaps.resolve(IdMapping.subordinate(), host(1000, 1000, "alice"));
