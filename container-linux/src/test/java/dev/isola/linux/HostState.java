@@ -85,6 +85,20 @@ final class HostState {
     }
   }
 
+  /** The seals of the memfd (or other file) that {@code exe} opens, from the host; -1 for a file that takes none. */
+  static int seals(Path exe) {
+    int fd = LibC.open(exe.toString(), LibC.O_RDONLY | LibC.O_CLOEXEC, 0);
+    assertThat(fd).as("open " + exe + " on the host").isGreaterThanOrEqualTo(0);
+    try {
+      return LibC.fcntl(fd, 1034 /* F_GET_SEALS */, 0);
+    } finally {
+      LibC.close(fd);
+    }
+  }
+
+  /** Every base seal: the file can neither change size nor be written, nor its seals change. */
+  static final int BASE_SEALS = LibC.F_SEAL_SEAL | LibC.F_SEAL_SHRINK | LibC.F_SEAL_GROW | LibC.F_SEAL_WRITE;
+
   static String sha256(Path file) {
     try (InputStream in = Files.newInputStream(file)) {
       return sha256(in);

@@ -165,7 +165,6 @@ class IsolationTest {
 
   @Test
   void aWritableRootfs() throws IOException {
-    Path rootfs = Path.of(System.getProperty("java.io.tmpdir"));
     // the busybox root is root-owned; the container's root is the host's root only when asked
     Run r = Run.of(Run.sh("touch /data/written && echo ok").readOnlyRootfs(false).idMapping(IdMapping.hostRoot()));
     try {
@@ -174,7 +173,6 @@ class IsolationTest {
     } finally {
       Files.deleteIfExists(TestRootfs.busybox().resolve("data/written"));
     }
-    assertThat(rootfs).exists();
   }
 
   @Test

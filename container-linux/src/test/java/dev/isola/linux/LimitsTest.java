@@ -221,6 +221,38 @@ class LimitsTest {
   }
 
   @Test
+  void theProcessAddressSpaceAndCpuRlimitsBite() {
+    Run r = Run.of(Run.sh("cat /proc/self/limits").limits(Limits.builder()
+        .rlimit(Limits.Rlimit.NPROC, 20).rlimit(Limits.Rlimit.AS, 256L << 20).rlimit(Limits.Rlimit.CPU, 5).build()));
+    assertThat(r.stdout).containsPattern("Max processes\\s+20\\s+20")
+        .containsPattern("Max address space\\s+268435456\\s+268435456")
+        .containsPattern("Max cpu time\\s+5\\s+5");
+    // a block larger than the address space cannot be had; one well within it can
+    Run as = Run.of(Run.sh("dd if=/dev/zero of=/dev/null bs=300M count=1 2>&1; echo rc=$?; dd if=/dev/zero of=/dev/null"
+        + " bs=16M count=1 2>/dev/null; echo rc=$?").limits(Limits.builder().rlimit(Limits.Rlimit.AS, 256L << 20).build()));
+    assertThat(as.stdout).containsPattern("rc=[1-9][0-9]*\\nrc=0\\n");
+    // the container's root counts its processes: the sixth cannot start
+    Run nproc = Run.of(Run.sh("for i in 1 2 3 4 5 6 7 8; do sleep 1 & done 2>&1; wait")
+        .limits(Limits.builder().rlimit(Limits.Rlimit.NPROC, 6).build()));
+    assertThat(nproc.stdout + nproc.stderr).as("forks past RLIMIT_NPROC").containsIgnoringCase("fork");
+    // the CPU time rlimit ends a busy loop with SIGXCPU, or SIGKILL at the hard limit
+    Run cpu = Run.of(Run.sh("while :; do :; done").limits(Limits.builder().rlimit(Limits.Rlimit.CPU, 1).build()));
+    assertThat(cpu.status.signal()).as(cpu.status.toString()).hasValueSatisfying(sig -> assertThat(sig).isIn(Signal.XCPU, Signal.KILL));
+  }
+
+  @Test
+  void memoryAndSwapAndTheCpuWeightReachTheirControllers() throws Exception {
+    try (Container c = Run.sh("sleep 30").limits(limits().memory(128L << 20).memoryAndSwap(256L << 20).cpuWeight(200).build())
+        .start()) {
+      Path memory = v1Dir(c.pid(), "memory");
+      assertThat(Files.readString(memory.resolve("memory.limit_in_bytes")).trim()).isEqualTo(Long.toString(128L << 20));
+      assertThat(Files.readString(memory.resolve("memory.memsw.limit_in_bytes")).trim()).isEqualTo(Long.toString(256L << 20));
+      // the kernel's own mapping of a v2 weight onto v1 shares: 1 -> 2, 100 -> 2 + 99 * 262142 / 9999, 10000 -> 262144
+      assertThat(Files.readString(v1Dir(c.pid(), "cpu").resolve("cpu.shares")).trim()).isEqualTo(Long.toString(2 + 199L * 262142 / 9999));
+    }
+  }
+
+  @Test
   void theContainerSeesItsOwnCgroupAsTheRoot() {
     Run r = Run.of(Run.sh("cat /proc/self/cgroup").limits(limits().memory(64 << 20).build()));
     assertThat(r.stdout.lines()).allSatisfy(l -> assertThat(l).endsWith(":/"));
