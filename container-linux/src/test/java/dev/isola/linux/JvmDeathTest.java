@@ -3,8 +3,12 @@ package dev.isola.linux;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** A container must not outlive the JVM that started it (REL-01). */
@@ -31,5 +35,42 @@ class JvmDeathTest {
     } finally {
       jvm.destroyForcibly();
     }
+  }
+
+  @Test
+  void theCgroupsOfAKilledJvmAreSweptByTheNextJvmsFirstStart() throws Exception {
+    Process killed = sleepingContainerJvm();
+    List<Path> left;
+    try {
+      left = cgroupsOf(killed.pid());
+      assertThat(left).as("the running container's cgroups").isNotEmpty();
+    } finally {
+      killed.destroyForcibly(); // SIGKILL: nothing of it removes them
+      killed.waitFor();
+    }
+    assertThat(left).allSatisfy(dir -> assertThat(dir).exists());
+    Process next = sleepingContainerJvm();
+    try {
+      assertThat(left).as("after the next JVM's first start").allSatisfy(dir -> assertThat(dir).doesNotExist());
+    } finally {
+      next.destroyForcibly();
+      next.waitFor();
+      Cgroup.sweepStale(CgroupHost.detect()); // the next one's own, once its container has died with it
+    }
+  }
+
+  /** A child JVM whose one container is running once this returns. */
+  private static Process sleepingContainerJvm() throws IOException {
+    Process jvm = new ProcessBuilder(ChildJvm.command(ChildJvm.classPath(), SleepingContainerMain.class,
+        TestRootfs.busybox().toString())).redirectErrorStream(true).start();
+    String line = new BufferedReader(new InputStreamReader(jvm.getInputStream())).readLine();
+    assertThat(line).as("child JVM said").startsWith("pid ");
+    return jvm;
+  }
+
+  private static List<Path> cgroupsOf(long jvmPid) {
+    String prefix = "isola-" + jvmPid + "-";
+    return CgroupHost.detect().isolaCgroups().stream().filter(p -> p.getFileName().toString().startsWith(prefix))
+        .collect(Collectors.toList());
   }
 }

@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -158,6 +159,18 @@ class LimitsTest {
     assertThat(r.status.reason()).isEqualTo(ExitReason.EXITED);
     assertThat(r.status.outputTruncated()).isTrue();
     assertThat(r.stdout.length() + r.stderr.length()).isEqualTo(1000);
+  }
+
+  @Test
+  void capturedOutputNeverBlocksTheContainerThoughNobodyReadsIt() throws Exception {
+    // a megabyte on each stream: sixteen times what a pipe holds, with nobody reading until the end
+    try (Container c = Run.sh("head -c 1000000 /dev/zero; head -c 1000000 /dev/zero >&2")
+        .limits(limits().outputBytes(4 << 20).build()).start()) {
+      Optional<ExitStatus> s = c.waitFor(Duration.ofSeconds(15));
+      assertThat(s).as("ended without a reader").hasValueSatisfying(status -> assertThat(status.isSuccess()).isTrue());
+      assertThat(c.stdout().readAllBytes()).hasSize(1_000_000);
+      assertThat(c.stderr().readAllBytes()).hasSize(1_000_000);
+    }
   }
 
   @Test
