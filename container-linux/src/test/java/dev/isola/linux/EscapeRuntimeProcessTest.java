@@ -161,6 +161,34 @@ class EscapeRuntimeProcessTest {
   }
 
   /**
+   * ESC-02 (a), where the server begins: a JVM whose descriptors lack close-on-exec spawns the
+   * launch server with them; the server closes every one it did not ask for before anything else.
+   * (The test above runs in a JVM whose server already runs, so it sees only the per-container closing.)
+   */
+  @Test
+  void descriptorsLeakedByTheJvmNeverReachTheLaunchServer() throws Exception {
+    Path marker = Files.writeString(Files.createTempFile("isola-leaked-", ".txt"), "leaked");
+    Process jvm = new ProcessBuilder(ChildJvm.command(ChildJvm.classPath(), LeakyJvmMain.class,
+        TestRootfs.busybox().toString(), marker.toString())).redirectErrorStream(true).start();
+    try {
+      String line = new BufferedReader(new InputStreamReader(jvm.getInputStream())).readLine();
+      assertThat(line).as("child JVM said").startsWith("server ");
+      List<String> targets = new ArrayList<>();
+      try (Stream<Path> fds = Files.list(Path.of("/proc/" + line.substring(7).trim() + "/fd"))) {
+        for (Path fd : (Iterable<Path>) fds::iterator) {
+          targets.add(fd.getFileName() + " -> " + Files.readSymbolicLink(fd));
+        }
+      }
+      assertThat(targets).isNotEmpty().noneMatch(t -> t.endsWith(marker.toString()));
+      assertThat(targets).as("descriptors numbered like the JVM's").noneMatch(t -> t.startsWith("4000 "));
+    } finally {
+      jvm.destroyForcibly();
+      jvm.waitFor();
+      Files.delete(marker);
+    }
+  }
+
+  /**
    * ESC-02 (b): a working directory through {@code /proc/self/fd/N} would be a descriptor of the
    * runtime: none of them is a directory when the launcher changes into it, so each start is
    * refused, naming the step. {@code /proc/1/cwd} is the init's, which is not reachable.
