@@ -47,6 +47,23 @@ public final class RootlessMain {
     report("bind", () -> run(sh(rootfs, "cat /data/shared.txt; touch /data/new 2>/dev/null && echo wrote || echo refused")
         .mount(Mount.bind(shared, "/data"))));
     report("default-root", () -> run(Container.builder().command("sh", "-c", "test -d /usr/bin && echo usr-ok; id -u")));
+    report("shared-net", () -> run(sh(rootfs, "readlink /proc/self/ns/net").share(Namespace.NETWORK)).equals(hostNetNs)
+        ? "net-shared" : "net-new");
+    report("writable-root", () -> {
+      Path own = Files.createTempDirectory("isola-test-root").resolve("root");
+      RootLayers.copyTree(rootfs, own, new long[] {LibC.geteuid(), LibC.getegid()});
+      String out = run(sh(own, "echo x > /etc/written && echo wrote").readOnlyRootfs(false));
+      return out + " " + (Files.exists(own.resolve("etc/written")) ? "on-host" : "missing");
+    });
+    report("explicit-own-ids", () -> run(sh(rootfs, "id -u; cat /proc/self/uid_map | tr -s ' '").idMapping(IdMapping.of(
+        List.of(IdMapping.Range.of(0, LibC.geteuid(), 1)), List.of(IdMapping.Range.of(0, LibC.getegid(), 1))))));
+    report("peak-memory", () -> {
+      // dd fills a 40 MiB buffer: without a cgroup the peak comes from the exit's resource usage
+      try (Container c = sh(rootfs, "dd if=/dev/zero of=/dev/null bs=40M count=1 2>/dev/null").start()) {
+        long peak = c.waitFor().peakMemoryBytes();
+        return peak >= (40L << 20) && peak < (200L << 20) ? "about 40 MiB" : "peak " + peak;
+      }
+    });
     report("exit-and-kill", () -> {
       try (Container c = Container.builder().rootfs(rootfs).command("sleep", "60").start()) {
         c.kill(Signal.TERM);

@@ -74,6 +74,8 @@ class RootlessTest {
   @Test
   void namespacesAreNew() {
     assertThat(result("namespaces")).isEqualTo("user-new net-new");
+    assertThat(result("shared-net")).isEqualTo("net-shared"); // any kind but USER may be kept
+    assertThat(result("explicit-own-ids")).isEqualTo("0  0 65534 1"); // IdMapping.of(own ids), written without newuidmap
     assertThat(result("pid-hostname-net")).isEqualTo("2 isola lo");
   }
 
@@ -82,6 +84,7 @@ class RootlessTest {
     assertThat(result("readonly-root")).isEqualTo("read-only t");
     assertThat(result("bind")).isEqualTo("from the host refused");
     assertThat(result("default-root")).isEqualTo("usr-ok 0");
+    assertThat(result("writable-root")).isEqualTo("wrote on-host");
   }
 
   @Test
@@ -108,6 +111,7 @@ class RootlessTest {
         .contains("not writable by uid 65534").contains("Delegate=yes");
     assertThat(result("memory-best-effort")).isEqualTo("started");
     assertThat(result("wall-limit")).isEqualTo("WALL_TIME_LIMIT"); // the launcher keeps time, no cgroup needed
+    assertThat(result("peak-memory")).isEqualTo("about 40 MiB"); // from wait4, no cgroup needed
     assertThat(result("pause")).startsWith("UnsupportedFeatureException: pause() is not available").contains("no cgroup");
   }
 
