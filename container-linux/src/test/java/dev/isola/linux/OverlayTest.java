@@ -114,11 +114,29 @@ class OverlayTest {
   }
 
   @Test
+  void filesAreCopiedOutWhileTheContainerRuns(@TempDir Path dir) throws Exception {
+    Path lower = TestRootfs.ownedCopy(dir);
+    try (Container c = Container.builder().overlay(Overlay.ephemeral(List.of(lower))).command("sh", "-c",
+        "echo first > /etc/progress; echo ready; read line; echo second > /etc/progress").start()) {
+      assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(c.stdout())).readLine()).isEqualTo("ready");
+      c.copyOut("/etc/progress", dir.resolve("while-running"));
+      assertThat(c.isAlive()).isTrue();
+      c.stdin().write("go\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      c.stdin().close();
+      assertThat(c.waitFor().exitCode()).isEqualTo(0);
+      c.copyOut("/etc/progress", dir.resolve("after"));
+    }
+    assertThat(dir.resolve("while-running")).hasContent("first");
+    assertThat(dir.resolve("after")).hasContent("second");
+  }
+
+  @Test
   void filesAreCopiedOutAfterTheEndWithoutFollowingLinks(@TempDir Path dir) throws Exception {
     Path lower = TestRootfs.ownedCopy(dir);
     Path out = dir.resolve("out");
     try (Container c = Container.builder().overlay(Overlay.ephemeral(List.of(lower))).command("sh", "-c",
         "mkdir -p /result/sub && echo 42 > /result/answer && chmod 4751 /result/answer && echo deep > /result/sub/f"
+            + " && echo g > /result/group && chmod 2755 /result/group"
             + " && ln -s /etc/shadow /result/link && rm /etc/passwd").start()) {
       ExitStatus status = c.waitFor();
       assertThat(status.exitCode()).isEqualTo(0);
@@ -127,6 +145,7 @@ class OverlayTest {
       // the permission bits, never setuid: the host does not get a setuid program from the sandbox
       assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("answer")))).isEqualTo("rwxr-x--x");
       assertThat((Integer) Files.getAttribute(out.resolve("answer"), "unix:mode") & 07000).isZero();
+      assertThat((Integer) Files.getAttribute(out.resolve("group"), "unix:mode") & 07777).as("nor setgid").isEqualTo(0755);
       assertThat(out.resolve("sub/f")).hasContent("deep");
       assertThat(Files.readSymbolicLink(out.resolve("link"))).isEqualTo(Path.of("/etc/shadow"));
       // the whiteout hides the lower layer's file from copyOut as it does inside
