@@ -20,7 +20,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A directory of unpacked image layers, each unpacked once and shared by every image that has it.
@@ -58,23 +60,23 @@ public final class ImageStore {
    * IdMapping#automatic()}.
    */
   public static ImageStore defaultStore() {
-    return open(defaultDirectory());
+    return open(defaultDirectory(System.getProperty("isola.image.store"), System::getenv, Path.of(System.getProperty("java.io.tmpdir"))));
   }
 
-  private static Path defaultDirectory() {
-    String property = System.getProperty("isola.image.store");
+  /** {@link #defaultStore()}'s directory, from the property, the environment and the temporary directory given. */
+  static Path defaultDirectory(@Nullable String property, Function<String, @Nullable String> env, Path tmpdir) {
     if (property != null && !property.isEmpty()) {
       return Path.of(property);
     }
-    String cache = System.getenv("XDG_CACHE_HOME");
+    String cache = env.apply("XDG_CACHE_HOME");
     if (cache != null && cache.startsWith("/")) {
       return Path.of(cache, "isola", "images");
     }
-    String home = System.getenv("HOME");
+    String home = env.apply("HOME");
     if (home != null && home.startsWith("/") && Files.isDirectory(Path.of(home)) && Files.isWritable(Path.of(home))) {
       return Path.of(home, ".cache", "isola", "images");
     }
-    Path shared = Path.of(System.getProperty("java.io.tmpdir"), "isola-" + LibC.INSTANCE.geteuid());
+    Path shared = tmpdir.resolve("isola-" + LibC.INSTANCE.geteuid());
     try {
       Files.createDirectories(shared);
       Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwx------"));

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +25,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Loading real images as root (CI's user), into stores owned for the automatic mapping. */
 class ImageStoreTest {
@@ -42,6 +44,30 @@ class ImageStoreTest {
   @AfterEach
   void tearDown() {
     TestImages.deleteTree(work);
+  }
+
+  @Test
+  void theDefaultStoreIsThePropertyThenTheXdgCacheThenHomeThenTheTemporaryDirectory(@TempDir Path dir) throws IOException {
+    Path home = Files.createDirectory(dir.resolve("home"));
+    Path tmp = Files.createDirectory(dir.resolve("tmp"));
+    Map<String, String> env = Map.of("XDG_CACHE_HOME", dir.resolve("cache").toString(), "HOME", home.toString());
+    assertThat(ImageStore.defaultDirectory("/srv/images", env::get, tmp)).isEqualTo(Path.of("/srv/images"));
+    assertThat(ImageStore.defaultDirectory(null, env::get, tmp)).isEqualTo(dir.resolve("cache/isola/images"));
+    assertThat(ImageStore.defaultDirectory("", Map.of("XDG_CACHE_HOME", "relative", "HOME", home.toString())::get, tmp))
+        .as("a relative XDG_CACHE_HOME is ignored, as the specification says").isEqualTo(home.resolve(".cache/isola/images"));
+    assertThat(ImageStore.defaultDirectory(null, Map.of("HOME", dir.resolve("no-such-home").toString())::get, tmp))
+        .isEqualTo(tmp.resolve("isola-" + LibC.INSTANCE.geteuid()).resolve("images"));
+    assertThat(Files.getPosixFilePermissions(tmp.resolve("isola-" + LibC.INSTANCE.geteuid())))
+        .as("the shared temporary directory's part is the caller's alone").isEqualTo(PosixFilePermissions.fromString("rwx------"));
+  }
+
+  @Test
+  void aDefaultStoreParentInTheTemporaryDirectoryOwnedBySomeoneElseIsRefused(@TempDir Path dir) throws IOException {
+    Path planted = Files.createDirectory(dir.resolve("isola-" + LibC.INSTANCE.geteuid()));
+    Files.setAttribute(planted, "unix:uid", LibC.INSTANCE.geteuid() == 0 ? 65534 : 0);
+    assertThatThrownBy(() -> ImageStore.defaultDirectory(null, Map.<String, String>of()::get, dir))
+        .isInstanceOf(ContainerException.class).hasMessageContaining(planted + " belongs to another user")
+        .hasMessageContaining("-Disola.image.store");
   }
 
   @Test
