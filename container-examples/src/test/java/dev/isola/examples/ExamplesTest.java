@@ -2,12 +2,16 @@ package dev.isola.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +21,31 @@ class ExamplesTest {
   void theDemoPassesEverySection() throws Exception {
     Result r = java(List.of(), Demo.class.getName());
     assertThat(r.out).as(r.out).contains("All sections passed.");
+    assertThat(r.code).isZero();
+  }
+
+  @Test
+  void theDemoPassesEverySectionAsAnOrdinaryUser(@TempDir Path dir) throws Exception {
+    assertThat(Files.getAttribute(Path.of("/proc/self"), "unix:uid")).as("this test starts the demo as uid " + NOBODY
+        + " with setpriv, which takes root").isEqualTo(0);
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path tmp = Files.createDirectory(dir.resolve("tmp"));
+    Files.setAttribute(tmp, "unix:uid", NOBODY);
+    // the build's class path lies beneath root's home, which nobody cannot read: a copy it can
+    List<String> classPath = new ArrayList<>();
+    int n = 0;
+    for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+      Path copy = dir.resolve("cp" + n++);
+      copyTree(Path.of(entry), copy);
+      classPath.add(copy.toString());
+    }
+    List<String> cmd = List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--",
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Djava.io.tmpdir=" + tmp, "-Djna.tmpdir=" + tmp,
+        "-cp", String.join(File.pathSeparator, classPath), Demo.class.getName());
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    pb.environment().put("HOME", tmp.toString());
+    Result r = run(pb);
+    assertThat(r.out).as(r.out).contains("uid " + NOBODY + " (an ordinary user)", "All sections passed.");
     assertThat(r.code).isZero();
   }
 
@@ -47,9 +76,32 @@ class ExamplesTest {
     cmd.addAll(props);
     cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), main));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+    return run(new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))));
+  }
+
+  private static Result run(ProcessBuilder pb) throws IOException, InterruptedException {
+    Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.waitFor(120, TimeUnit.SECONDS)).as("the example ended within 2 minutes").isTrue();
     return new Result(p.exitValue(), out);
+  }
+
+  /** The uid of the ordinary user the rootless run is made as. */
+  private static final int NOBODY = 65534;
+
+  /** A copy readable by everyone: directories 755, files 644. */
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> all = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) all::iterator) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+          Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } else {
+          Files.copy(p, target);
+          Files.setPosixFilePermissions(target, PosixFilePermissions.fromString("rw-r--r--"));
+        }
+      }
+    }
   }
 }
