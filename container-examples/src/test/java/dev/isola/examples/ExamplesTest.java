@@ -42,7 +42,8 @@ class ExamplesTest {
     List<String> cmd = List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY, "--clear-groups", "--",
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Djava.io.tmpdir=" + tmp, "-Djna.tmpdir=" + tmp,
         "-cp", String.join(File.pathSeparator, classPath), Demo.class.getName());
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
     pb.environment().put("HOME", tmp.toString());
     Result r = run(pb);
     assertThat(r.out).as(r.out).contains("uid " + NOBODY + " (an ordinary user)", "All sections passed.");

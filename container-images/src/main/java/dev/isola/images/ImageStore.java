@@ -60,7 +60,8 @@ public final class ImageStore {
    * IdMapping#automatic()}.
    */
   public static ImageStore defaultStore() {
-    return open(defaultDirectory(System.getProperty("isola.image.store"), System::getenv, Path.of(System.getProperty("java.io.tmpdir"))));
+    Path tmpdir = Path.of(System.getProperty("java.io.tmpdir"));
+    return open(defaultDirectory(System.getProperty("isola.image.store"), System::getenv, tmpdir));
   }
 
   /** {@link #defaultStore()}'s directory, from the property, the environment and the temporary directory given. */

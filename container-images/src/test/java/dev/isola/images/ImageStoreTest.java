@@ -58,7 +58,8 @@ class ImageStoreTest {
     assertThat(ImageStore.defaultDirectory(null, Map.of("HOME", dir.resolve("no-such-home").toString())::get, tmp))
         .isEqualTo(tmp.resolve("isola-" + LibC.INSTANCE.geteuid()).resolve("images"));
     assertThat(Files.getPosixFilePermissions(tmp.resolve("isola-" + LibC.INSTANCE.geteuid())))
-        .as("the shared temporary directory's part is the caller's alone").isEqualTo(PosixFilePermissions.fromString("rwx------"));
+        .as("the shared temporary directory's part is the caller's alone")
+        .isEqualTo(PosixFilePermissions.fromString("rwx------"));
   }
 
   @Test

@@ -99,7 +99,8 @@ class EscapeRuntimeProcessTest {
     try (Container c = BreakoutProbe.sh("sleep 60").start()) {
       Path exe = Path.of("/proc/" + c.pid() + "/exe");
       assertThat(Files.readSymbolicLink(exe).toString()).startsWith("/memfd:isola-launcher");
-      assertThat(HostState.seals(exe) & HostState.BASE_SEALS).as("seals of the init's executable").isEqualTo(HostState.BASE_SEALS);
+      assertThat(HostState.seals(exe) & HostState.BASE_SEALS).as("seals of the init's executable")
+          .isEqualTo(HostState.BASE_SEALS);
       try (InputStream in = Files.newInputStream(exe)) {
         assertThat(HostState.sha256(in)).isEqualTo(HostState.sha256(HostState.launcherResource()));
       }

@@ -148,7 +148,8 @@ class LauncherTest {
       // sealed, so that it can never be written, even once nothing runs it any more (ESC-01): a
       // write while it runs would fail on any executable (ETXTBSY) and proves nothing
       Path serverExe = Path.of("/proc/" + monitor + "/exe");
-      assertThat(HostState.seals(serverExe) & HostState.BASE_SEALS).as("seals of the server's executable").isEqualTo(HostState.BASE_SEALS);
+      assertThat(HostState.seals(serverExe) & HostState.BASE_SEALS).as("seals of the server's executable")
+          .isEqualTo(HostState.BASE_SEALS);
     }
   }
 

@@ -261,7 +261,8 @@ class LimitsTest {
       assertThat(Files.readString(memory.resolve("memory.limit_in_bytes")).trim()).isEqualTo(Long.toString(128L << 20));
       assertThat(Files.readString(memory.resolve("memory.memsw.limit_in_bytes")).trim()).isEqualTo(Long.toString(256L << 20));
       // the kernel's own mapping of a v2 weight onto v1 shares: 1 -> 2, 100 -> 2 + 99 * 262142 / 9999, 10000 -> 262144
-      assertThat(Files.readString(v1Dir(c.pid(), "cpu").resolve("cpu.shares")).trim()).isEqualTo(Long.toString(2 + 199L * 262142 / 9999));
+      assertThat(Files.readString(v1Dir(c.pid(), "cpu").resolve("cpu.shares")).trim())
+          .isEqualTo(Long.toString(2 + 199L * 262142 / 9999));
     }
   }
 
