@@ -15,13 +15,10 @@ import org.junit.jupiter.api.Test;
 class JvmDeathTest {
   @Test
   void theContainerDiesWhenTheJvmIsKilled() throws Exception {
-    Process jvm = new ProcessBuilder(ChildJvm.command(ChildJvm.classPath(), SleepingContainerMain.class,
-        TestRootfs.busybox().toString())).redirectErrorStream(true).start();
+    ChildWithContainer child = sleepingContainerJvm();
+    Process jvm = child.jvm;
     try {
-      BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream()));
-      String line = out.readLine();
-      assertThat(line).as("child JVM said").startsWith("pid ");
-      long pid = Long.parseLong(line.substring(4).trim());
+      long pid = child.containerPid;
       assertThat(Leftovers.processExists(pid)).isTrue();
 
       jvm.destroyForcibly(); // SIGKILL: no shutdown hook, no close()
@@ -39,7 +36,7 @@ class JvmDeathTest {
 
   @Test
   void theCgroupsOfAKilledJvmAreSweptByTheNextJvmsFirstStart() throws Exception {
-    Process killed = sleepingContainerJvm();
+    Process killed = sleepingContainerJvm().jvm;
     List<Path> left;
     try {
       left = cgroupsOf(killed.pid());
@@ -49,7 +46,7 @@ class JvmDeathTest {
       killed.waitFor();
     }
     assertThat(left).allSatisfy(dir -> assertThat(dir).exists());
-    Process next = sleepingContainerJvm();
+    Process next = sleepingContainerJvm().jvm;
     try {
       assertThat(left).as("after the next JVM's first start").allSatisfy(dir -> assertThat(dir).doesNotExist());
     } finally {
@@ -59,13 +56,24 @@ class JvmDeathTest {
     }
   }
 
+  /** A child JVM and the first process of its one container. */
+  private static final class ChildWithContainer {
+    final Process jvm;
+    final long containerPid;
+
+    ChildWithContainer(Process jvm, long containerPid) {
+      this.jvm = jvm;
+      this.containerPid = containerPid;
+    }
+  }
+
   /** A child JVM whose one container is running once this returns. */
-  private static Process sleepingContainerJvm() throws IOException {
+  private static ChildWithContainer sleepingContainerJvm() throws IOException {
     Process jvm = new ProcessBuilder(ChildJvm.command(ChildJvm.classPath(), SleepingContainerMain.class,
         TestRootfs.busybox().toString())).redirectErrorStream(true).start();
     String line = new BufferedReader(new InputStreamReader(jvm.getInputStream())).readLine();
     assertThat(line).as("child JVM said").startsWith("pid ");
-    return jvm;
+    return new ChildWithContainer(jvm, Long.parseLong(line.substring(4).trim()));
   }
 
   private static List<Path> cgroupsOf(long jvmPid) {
