@@ -261,6 +261,7 @@ public final class ContainerSpec {
     private @Nullable Path imageUpper;
     private @Nullable Boolean readOnlyRootfs;
     private List<String> command = List.of();
+    private static final java.util.regex.Pattern PORTABLE_NAME = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private final Map<String, String> env = new LinkedHashMap<>();
     /** Whether PATH is still the default, which an image's PATH replaces. */
     private boolean defaultPath = true;
@@ -406,10 +407,30 @@ public final class ContainerSpec {
     /** Sets one environment variable; the environment starts with only {@code PATH}. */
     public Builder env(String name, String value) {
       Objects.requireNonNull(name, "name");
-      Objects.requireNonNull(value, "value");
-      if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
-        throw new IllegalArgumentException("invalid environment variable name: \"" + name + "\"");
+      if (!PORTABLE_NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException("invalid environment variable name \"" + ContainerPaths.printable(name)
+            + "\": not portable; a name is letters, digits and '_', not starting with a digit;"
+            + " use envNonPortable(name, value) for a name a program needs anyway");
       }
+      return putEnv(name, value);
+    }
+
+    /**
+     * Sets an environment variable whose name is not portable ({@code spring.profiles.active},
+     * {@code a-b}): any name without {@code =}, NUL or another control character. Most shells
+     * cannot read such a variable; programs that look it up by name can.
+     */
+    public Builder envNonPortable(String name, String value) {
+      Objects.requireNonNull(name, "name");
+      if (name.isEmpty() || name.indexOf('=') >= 0 || name.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+        throw new IllegalArgumentException("invalid environment variable name \"" + ContainerPaths.printable(name)
+            + "\": it must be non-empty and hold no '=' and no control character");
+      }
+      return putEnv(name, value);
+    }
+
+    private Builder putEnv(String name, String value) {
+      Objects.requireNonNull(value, "value");
       if (value.indexOf('\0') >= 0) {
         throw new IllegalArgumentException("value of environment variable " + name + " contains a NUL character");
       }

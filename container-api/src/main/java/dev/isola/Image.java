@@ -31,6 +31,7 @@ public final class Image {
   private final @Nullable String workingDirectory;
   private final long uid;
   private final long gid;
+  private final @Nullable String reference;
 
   private Image(Builder b) {
     this.id = b.id;
@@ -42,6 +43,7 @@ public final class Image {
     this.workingDirectory = b.workingDirectory;
     this.uid = b.uid;
     this.gid = b.gid;
+    this.reference = b.reference;
   }
 
   /**
@@ -119,6 +121,15 @@ public final class Image {
     return gid;
   }
 
+  /**
+   * The reference the image is known by in a registry ({@code registry[:port]/repository[:tag]} or
+   * {@code …@sha256:…}), when it was pulled or tagged with one. Engines that run images elsewhere
+   * (a cluster) start the image by this reference.
+   */
+  public Optional<String> reference() {
+    return Optional.ofNullable(reference);
+  }
+
   @Override
   public boolean equals(@Nullable Object o) {
     if (!(o instanceof Image)) {
@@ -127,21 +138,27 @@ public final class Image {
     Image i = (Image) o;
     return id.equals(i.id) && layers.equals(i.layers) && owner.equals(i.owner)
         && entrypoint.equals(i.entrypoint) && cmd.equals(i.cmd) && env.equals(i.env)
-        && Objects.equals(workingDirectory, i.workingDirectory) && uid == i.uid && gid == i.gid;
+        && Objects.equals(workingDirectory, i.workingDirectory) && uid == i.uid && gid == i.gid
+        && Objects.equals(reference, i.reference);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(id, layers, owner, entrypoint, cmd, env, workingDirectory, uid, gid);
+    return Objects.hash(id, layers, owner, entrypoint, cmd, env, workingDirectory, uid, gid, reference);
   }
 
   @Override
   public String toString() {
-    return "Image{" + id + ", " + layers.size() + " layers, command=" + command() + "}";
+    return "Image{" + (reference == null ? "" : reference + ", ") + id + ", " + layers.size() + " layers, command="
+        + command() + "}";
   }
 
   /** Builds an {@link Image}; image loaders use it, and so can callers with their own layers. */
   public static final class Builder {
+    private static final java.util.regex.Pattern REFERENCE = java.util.regex.Pattern.compile(
+        "(?:[A-Za-z0-9.-]+(?::[0-9]{1,5})?/)?[a-z0-9]+(?:[._-]+[a-z0-9]+)*(?:/[a-z0-9]+(?:[._-]+[a-z0-9]+)*)*"
+            + "(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?");
+
     private String id = "";
     private final List<Path> layers = new ArrayList<>();
     private IdMapping owner = IdMapping.automatic();
@@ -151,6 +168,7 @@ public final class Image {
     private @Nullable String workingDirectory;
     private long uid;
     private long gid;
+    private @Nullable String reference;
 
     private Builder() {}
 
@@ -210,6 +228,20 @@ public final class Image {
       ContainerSpec.checkId("image gid", gid);
       this.uid = uid;
       this.gid = gid;
+      return this;
+    }
+
+    /**
+     * The registry reference of the image: {@code [registry[:port]/]repository[:tag][@digest]},
+     * lowercase repository path components as the OCI distribution spec requires.
+     */
+    public Builder reference(String reference) {
+      Objects.requireNonNull(reference, "reference");
+      if (!REFERENCE.matcher(reference).matches()) {
+        throw new IllegalArgumentException("image reference must be [registry[:port]/]repository[:tag][@sha256:digest]"
+            + " with a lowercase repository: \"" + ContainerPaths.printable(reference) + "\"");
+      }
+      this.reference = reference;
       return this;
     }
 

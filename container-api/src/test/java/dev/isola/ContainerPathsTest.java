@@ -81,4 +81,12 @@ class ContainerPathsTest {
   void isWithin(String path, String dir, boolean expected) {
     assertThat(ContainerPaths.isWithin(path, dir)).isEqualTo(expected);
   }
+
+  @Test
+  void printableEscapesControlCharactersAndCutsLongText() {
+    assertThat(ContainerPaths.printable("a\nb\0c\u001b\\\"\t\r\u007f")).isEqualTo("a\\nb\\0c\\x1b\\\\\\\"\\t\\r\\x7f");
+    assertThat(ContainerPaths.printable("ü日本")).isEqualTo("ü日本");
+    String cut = ContainerPaths.printable("x".repeat(10_000));
+    assertThat(cut).startsWith("x".repeat(200)).endsWith("…(10000 characters)").hasSize(200 + "…(10000 characters)".length());
+  }
 }

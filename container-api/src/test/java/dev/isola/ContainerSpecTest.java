@@ -399,7 +399,7 @@ class ContainerSpecTest {
 
     @Test
     void emptyValuesAndOddCharactersInValuesAreAllowed() {
-      assertThat(builder().env("EMPTY", "").env("EQ", "a=b").env("X-Y", "é\n").build().env())
+      assertThat(builder().env("EMPTY", "").env("EQ", "a=b").envNonPortable("X-Y", "é\n").build().env())
           .containsEntry("EMPTY", "")
           .containsEntry("EQ", "a=b")
           .containsEntry("X-Y", "é\n");
@@ -420,6 +420,30 @@ class ContainerSpecTest {
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessageContaining("invalid environment variable name")
           .hasMessageContaining("\"" + name + "\"");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"A B\nC", "1A", "A-B", "a.b", "Ä"})
+    void nonPortableNamesNeedTheEscapeHatch(String name) {
+      assertThatThrownBy(() -> builder().env(name, "x"))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("not portable")
+          .hasMessageContaining("envNonPortable");
+      if (name.chars().noneMatch(Character::isISOControl)) {
+        assertThat(builder().envNonPortable(name, "x").build().env()).containsEntry(name, "x");
+      }
+    }
+
+    @Test
+    void controlCharactersInANameAreEscapedInTheMessageAndRefusedEvenByTheEscapeHatch() {
+      assertThatThrownBy(() -> builder().env("A B\nC\u001b[2J", "x"))
+          .hasMessageContaining("\"A B\\nC\\x1b[2J\"")
+          .hasMessageNotContaining("\n")
+          .hasMessageNotContaining("\u001b");
+      assertThatThrownBy(() -> builder().envNonPortable("A\nB", "x"))
+          .hasMessageContaining("control character")
+          .hasMessageContaining("A\\nB");
+      assertThatThrownBy(() -> builder().envNonPortable("A=B", "x")).hasMessageContaining("'='");
     }
 
     @Test

@@ -45,6 +45,21 @@ class ImageTest {
     assertThatThrownBy(() -> Image.builder().user(-1, 0)).hasMessageContaining("uid");
     assertThatThrownBy(() -> Image.builder().env("A=B", "x")).hasMessageContaining("A=B");
     assertThatThrownBy(() -> Image.builder().cmd(List.of("a\0b"))).hasMessageContaining("NUL");
+    assertThatThrownBy(() -> Image.builder().reference("Busybox:1")).hasMessageContaining("\"Busybox:1\"");
+    assertThatThrownBy(() -> Image.builder().reference("a:b:c")).hasMessageContaining("lowercase repository");
+    assertThatThrownBy(() -> Image.builder().reference("x\ny")).hasMessageContaining("\"x\\ny\"");
+  }
+
+  @Test
+  void aReferenceIsKeptAsGiven() {
+    for (String ref : List.of("busybox", "busybox:1.36", "library/busybox:latest", "localhost:5000/team/app:v1.2-rc",
+        "registry-1.docker.io/library/busybox@sha256:" + "0f".repeat(32), "ghcr.io/o/r:t@sha256:" + "a1".repeat(32))) {
+      Image i = image().reference(ref).build();
+      assertThat(i.reference()).contains(ref);
+      assertThat(i.toString()).contains(ref);
+      assertThat(i).isNotEqualTo(image().build());
+    }
+    assertThat(image().build().reference()).isEmpty();
   }
 
   @Test
