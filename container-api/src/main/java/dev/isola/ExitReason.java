@@ -15,5 +15,11 @@ public enum ExitReason {
   /** Its output reached {@link Limits#outputBytes()} and it was killed. */
   OUTPUT_LIMIT,
   /** The caller ended it, with {@link Container#kill(Signal)}, {@link Container#killAll()} or {@link Container#close()}. */
-  KILLED
+  KILLED,
+  /**
+   * The runtime failed while the container ran (its launch server or monitor was killed, its
+   * cgroup vanished…) and the container ended with it: nothing the container's process did.
+   * {@link ExitStatus#runtimeFailure()} says what failed.
+   */
+  RUNTIME_FAILURE
 }

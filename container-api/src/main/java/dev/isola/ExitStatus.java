@@ -21,6 +21,26 @@ public final class ExitStatus {
   private final Duration systemCpuTime;
   private final long peakMemoryBytes;
   private final boolean outputTruncated;
+  private final Accounting accounting;
+  private final long oomKills;
+  private final @Nullable String runtimeFailure;
+
+  /** Where the usage figures ({@link #cpuTime()}, {@link #peakMemoryBytes()}) come from. */
+  public enum Accounting {
+    /**
+     * Measured by the container's cgroup after every process of it was dead: every process that
+     * ever ran in it counts, however the container ended.
+     */
+    CGROUP,
+    /**
+     * Estimated from the processes the runtime reaped ({@code wait4}): CPU time of those reaped
+     * only (a process killed with its parent before being reaped is missing), peak memory the
+     * largest resident set of one process. The host gave no cgroup (rootless without delegation).
+     */
+    RUSAGE,
+    /** Not measured by this runtime: the figures are zero. */
+    NONE
+  }
 
   private ExitStatus(Builder b) {
     this.reason = Objects.requireNonNull(b.reason, "reason");
@@ -32,6 +52,9 @@ public final class ExitStatus {
     this.systemCpuTime = b.systemCpuTime;
     this.peakMemoryBytes = b.peakMemoryBytes;
     this.outputTruncated = b.outputTruncated;
+    this.accounting = b.accounting;
+    this.oomKills = b.oomKills;
+    this.runtimeFailure = b.runtimeFailure;
   }
 
   /** The process called {@code exit(code)}. */
@@ -107,6 +130,29 @@ public final class ExitStatus {
     return outputTruncated;
   }
 
+  /** Whether {@link #cpuTime()} and {@link #peakMemoryBytes()} are measured or estimated. */
+  public Accounting accounting() {
+    return accounting;
+  }
+
+  /**
+   * How many processes of the container the kernel's OOM killer killed, whichever they were: a
+   * child killed this way while the command went on still counts (the command itself dying of it
+   * makes the reason {@link ExitReason#OOM_KILLED}). 0 where the container had no memory cgroup.
+   */
+  public long oomKills() {
+    return oomKills;
+  }
+
+  /**
+   * What failed in the runtime itself, when {@link #reason()} is {@link ExitReason#RUNTIME_FAILURE}
+   * (for example the launch server was killed): the container's process was ended by that, not by
+   * anything it did.
+   */
+  public Optional<String> runtimeFailure() {
+    return Optional.ofNullable(runtimeFailure);
+  }
+
   public Builder toBuilder() {
     Builder b = new Builder();
     b.reason = reason;
@@ -118,6 +164,9 @@ public final class ExitStatus {
     b.systemCpuTime = systemCpuTime;
     b.peakMemoryBytes = peakMemoryBytes;
     b.outputTruncated = outputTruncated;
+    b.accounting = accounting;
+    b.oomKills = oomKills;
+    b.runtimeFailure = runtimeFailure;
     return b;
   }
 
@@ -130,12 +179,14 @@ public final class ExitStatus {
     return s.reason == reason && s.exitCode == exitCode && s.bySignal == bySignal && s.signal == signal
         && s.wallTime.equals(wallTime)
         && s.userCpuTime.equals(userCpuTime) && s.systemCpuTime.equals(systemCpuTime)
-        && s.peakMemoryBytes == peakMemoryBytes && s.outputTruncated == outputTruncated;
+        && s.peakMemoryBytes == peakMemoryBytes && s.outputTruncated == outputTruncated
+        && s.accounting == accounting && s.oomKills == oomKills && Objects.equals(s.runtimeFailure, runtimeFailure);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(reason, exitCode, bySignal, signal, wallTime, userCpuTime, systemCpuTime, peakMemoryBytes, outputTruncated);
+    return Objects.hash(reason, exitCode, bySignal, signal, wallTime, userCpuTime, systemCpuTime, peakMemoryBytes, outputTruncated,
+        accounting, oomKills, runtimeFailure);
   }
 
   @Override
@@ -151,11 +202,18 @@ public final class ExitStatus {
       case KILLED:
         how = "killed by caller with " + signalName();
         break;
+      case RUNTIME_FAILURE:
+        how = "ended by a runtime failure (" + (runtimeFailure == null ? "unnamed" : runtimeFailure) + "; " + (bySignal ? signalName() : "exit code " + exitCode) + ")";
+        break;
       default:
         how = reason.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + " (" + (bySignal ? signalName() : "exit code " + exitCode) + ")";
     }
-    return "ExitStatus{" + how + " after " + wallTime.toMillis() + " ms, cpu " + cpuTime().toMillis() + " ms, peak memory "
-        + peakMemoryBytes + " bytes" + (outputTruncated ? ", output truncated" : "") + "}";
+    String usage = accounting == Accounting.NONE ? "usage not measured"
+        : "cpu " + cpuTime().toMillis() + " ms, peak memory " + peakMemoryBytes + " bytes"
+            + (accounting == Accounting.RUSAGE ? " (estimates from wait4)" : "");
+    return "ExitStatus{" + how + " after " + wallTime.toMillis() + " ms, " + usage
+        + (oomKills > 0 ? ", " + oomKills + " OOM kill" + (oomKills > 1 ? "s" : "") : "")
+        + (outputTruncated ? ", output truncated" : "") + "}";
   }
 
   private String signalName() {
@@ -174,6 +232,9 @@ public final class ExitStatus {
     private Duration systemCpuTime = Duration.ZERO;
     private long peakMemoryBytes;
     private boolean outputTruncated;
+    private Accounting accounting = Accounting.CGROUP;
+    private long oomKills;
+    private @Nullable String runtimeFailure;
 
     private Builder() {}
 
@@ -203,6 +264,9 @@ public final class ExitStatus {
 
     public Builder reason(ExitReason r) {
       reason = Objects.requireNonNull(r, "reason");
+      if (r != ExitReason.RUNTIME_FAILURE) {
+        runtimeFailure = null;
+      }
       return this;
     }
 
@@ -228,6 +292,27 @@ public final class ExitStatus {
 
     public Builder outputTruncated(boolean truncated) {
       outputTruncated = truncated;
+      return this;
+    }
+
+    /** Where the usage figures come from; {@link Accounting#CGROUP} unless set. */
+    public Builder accounting(Accounting source) {
+      accounting = Objects.requireNonNull(source, "accounting");
+      return this;
+    }
+
+    public Builder oomKills(long count) {
+      if (count < 0) {
+        throw new IllegalArgumentException("OOM kill count must not be negative: " + count);
+      }
+      oomKills = count;
+      return this;
+    }
+
+    /** The runtime itself failed: sets the reason to {@link ExitReason#RUNTIME_FAILURE} with {@code what}. */
+    public Builder runtimeFailure(String what) {
+      runtimeFailure = Objects.requireNonNull(what, "what");
+      reason = ExitReason.RUNTIME_FAILURE;
       return this;
     }
 

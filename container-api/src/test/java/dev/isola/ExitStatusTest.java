@@ -386,7 +386,10 @@ class ExitStatusTest {
           // same total, split differently
           base.toBuilder().cpuTime(system, user).build(),
           base.toBuilder().peakMemoryBytes((64 << 20) + 1).build(),
-          base.toBuilder().outputTruncated(false).build());
+          base.toBuilder().outputTruncated(false).build(),
+          base.toBuilder().accounting(ExitStatus.Accounting.RUSAGE).build(),
+          base.toBuilder().oomKills(1).build(),
+          base.toBuilder().runtimeFailure("the launch server died").build());
 
       for (ExitStatus v : variants) {
         assertThat(v).as(v.toString()).isNotEqualTo(base);
@@ -461,6 +464,48 @@ class ExitStatusTest {
           assertThat(killedFor(other).toString()).as(other.name()).isNotEqualTo(s);
         }
       }
+    }
+  }
+
+  @Nested
+  class AccountingOomKillsAndRuntimeFailures {
+    @Test
+    void measuredByTheCgroupUnlessSaidOtherwise() {
+      assertThat(ExitStatus.exited(0, T).accounting()).isEqualTo(ExitStatus.Accounting.CGROUP);
+      assertThat(ExitStatus.exited(0, T).oomKills()).isZero();
+      assertThat(ExitStatus.exited(0, T).runtimeFailure()).isEmpty();
+    }
+
+    @Test
+    void estimatesAndUnmeasuredUsageSaySoInToString() {
+      ExitStatus.Builder b = ExitStatus.builder().exited(0).wallTime(T).cpuTime(Duration.ofMillis(7), Duration.ZERO)
+          .peakMemoryBytes(4096);
+      assertThat(b.accounting(ExitStatus.Accounting.RUSAGE).build().toString())
+          .contains("cpu 7 ms, peak memory 4096 bytes (estimates from wait4)");
+      assertThat(b.accounting(ExitStatus.Accounting.NONE).build().toString())
+          .contains("usage not measured").doesNotContain("cpu");
+      assertThatThrownBy(() -> ExitStatus.builder().accounting(null)).isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
+    void oomKillsOfOtherProcessesAreCountedWhateverTheReason() {
+      ExitStatus s = ExitStatus.builder().exited(0).wallTime(T).oomKills(2).build();
+      assertThat(s.reason()).isEqualTo(ExitReason.EXITED);
+      assertThat(s.oomKills()).isEqualTo(2);
+      assertThat(s.toString()).contains(", 2 OOM kills");
+      assertThat(s.toBuilder().oomKills(1).build().toString()).contains(", 1 OOM kill}");
+      assertThatThrownBy(() -> ExitStatus.builder().oomKills(-1)).hasMessageContaining("-1");
+    }
+
+    @Test
+    void aRuntimeFailureNamesWhatFailedAndBlamesNoProcess() {
+      ExitStatus s = ExitStatus.builder().signaled(9, Signal.KILL).runtimeFailure("the launch server died").wallTime(T).build();
+      assertThat(s.reason()).isEqualTo(ExitReason.RUNTIME_FAILURE);
+      assertThat(s.runtimeFailure()).contains("the launch server died");
+      assertThat(s.isSuccess()).isFalse();
+      assertThat(s.toString()).contains("ended by a runtime failure (the launch server died; SIGKILL)");
+      ExitStatus relabelled = s.toBuilder().reason(ExitReason.KILLED).build();
+      assertThat(relabelled.runtimeFailure()).isEmpty();
     }
   }
 }
