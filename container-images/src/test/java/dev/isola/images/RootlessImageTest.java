@@ -2,7 +2,7 @@ package dev.isola.images;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.isola.linux.ChildJvm;
+import dev.isola.linux.testing.ChildJvm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

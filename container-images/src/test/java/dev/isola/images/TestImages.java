@@ -1,6 +1,6 @@
 package dev.isola.images;
 
-import dev.isola.linux.ChildJvm;
+import dev.isola.linux.testing.ChildJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

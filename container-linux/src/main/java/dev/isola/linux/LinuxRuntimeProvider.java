@@ -1,5 +1,17 @@
 package dev.isola.linux;
 
+import dev.isola.linux.internal.plan.IdMaps;
+import dev.isola.linux.internal.plan.LaunchPlan;
+import dev.isola.linux.internal.container.LinuxContainer;
+
+import dev.isola.linux.internal.cgroup.Cgroup;
+import dev.isola.linux.internal.cgroup.CgroupHost;
+import dev.isola.linux.internal.plan.Host;
+import dev.isola.linux.internal.launch.Launcher;
+import dev.isola.linux.internal.plan.PlanCompiler;
+import dev.isola.linux.internal.rootfs.RootLayers;
+import dev.isola.linux.internal.sys.Supervisor;
+
 import com.sun.jna.Platform;
 import dev.isola.ContainerSpec;
 import dev.isola.IdMapping;
@@ -51,14 +63,15 @@ public final class LinuxRuntimeProvider implements ContainerRuntimeProvider {
     Optional<Cgroup> cgroup = Cgroup.create(Cgroups.HOST, spec.limits(), host.euid);
     Optional<RootLayers> layers = Optional.empty();
     try {
+      Optional<IdMaps> maps = IdMaps.of(spec, host);
+      long[] rootIds = IdMaps.rootIds(maps, host);
       if (RootLayers.needed(spec)) {
-        IdMaps maps = maps(spec, host);
         // an ordinary user whose container maps more ids than his own could not delete what they write
-        boolean manyIdsRootless = !host.isRoot() && maps != null && maps.viaHelpers;
-        layers = Optional.of(RootLayers.prepare(spec, rootIds(maps, host), manyIdsRootless));
+        boolean manyIdsRootless = !host.isRoot() && maps.map(IdMaps::viaHelpers).orElse(false);
+        layers = Optional.of(RootLayers.prepare(spec, rootIds, manyIdsRootless));
       }
       LaunchPlan plan = compiler.compile(spec, cgroup, layers);
-      return LinuxContainer.start(spec, plan, cgroup, layers, Runtime.LAUNCHER, Runtime.SUPERVISOR);
+      return LinuxContainer.start(spec, plan, cgroup, layers, rootIds, Runtime.LAUNCHER, Runtime.SUPERVISOR);
     } catch (RuntimeException e) {
       layers.ifPresent(RootLayers::remove);
       cgroup.ifPresent(Cgroup::remove);
@@ -66,27 +79,9 @@ public final class LinuxRuntimeProvider implements ContainerRuntimeProvider {
     }
   }
 
-  /** The host uid and gid of the container's root: who owns what Isola makes for its root. */
-  static long[] rootIds(ContainerSpec spec, Host host) {
-    return rootIds(maps(spec, host), host);
-  }
-
-  private static long[] rootIds(IdMaps maps, Host host) {
-    return maps == null ? new long[] {host.euid, host.egid} : new long[] {hostId(maps.uids), hostId(maps.gids)};
-  }
-
-  /** The container's id maps; null when it keeps the host's user namespace. */
-  private static IdMaps maps(ContainerSpec spec, Host host) {
-    return spec.namespaces().contains(Namespace.USER) ? IdMaps.resolve(spec.idMapping(), host) : null;
-  }
-
-  private static long hostId(java.util.List<IdMapping.Range> ranges) {
-    return ranges.stream().filter(r -> r.containerId() == 0).findFirst().orElseThrow().hostId();
-  }
-
   @Override
   public IdMapping resolve(IdMapping mapping) {
     IdMaps maps = IdMaps.resolve(mapping, Host.current());
-    return IdMapping.of(maps.uids, maps.gids);
+    return IdMapping.of(maps.uids(), maps.gids());
   }
 }

@@ -1,5 +1,13 @@
 package dev.isola.linux;
 
+import dev.isola.linux.testing.ChildJvm;
+import dev.isola.linux.testing.HostState;
+import dev.isola.linux.internal.plan.PlanCompiler;
+
+import dev.isola.linux.testing.BreakoutProbe;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.TestRootfs;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

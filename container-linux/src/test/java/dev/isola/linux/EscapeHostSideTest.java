@@ -1,5 +1,9 @@
 package dev.isola.linux;
 
+import dev.isola.linux.testing.Leftovers;
+
+import dev.isola.linux.testing.TestRootfs;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

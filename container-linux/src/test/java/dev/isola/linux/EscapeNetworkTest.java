@@ -1,5 +1,12 @@
 package dev.isola.linux;
 
+import dev.isola.linux.testing.Background;
+import dev.isola.linux.testing.ChildJvm;
+import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.SandboxProbe;
+import dev.isola.linux.testing.TestRootfs;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

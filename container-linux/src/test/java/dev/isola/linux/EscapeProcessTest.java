@@ -1,5 +1,11 @@
 package dev.isola.linux;
 
+import dev.isola.linux.testing.Background;
+import dev.isola.linux.testing.Leftovers;
+import dev.isola.linux.testing.Run;
+
+import dev.isola.linux.testing.SandboxProbe;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isola.ExitReason;

@@ -1,5 +1,11 @@
 package dev.isola.linux;
 
+import dev.isola.linux.testing.HostState;
+import dev.isola.linux.testing.Run;
+
+import dev.isola.linux.testing.BreakoutProbe;
+import dev.isola.linux.internal.plan.PlanCompiler;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isola.Capability;

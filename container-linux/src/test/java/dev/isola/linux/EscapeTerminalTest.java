@@ -1,6 +1,11 @@
 package dev.isola.linux;
 
-import static dev.isola.linux.EscapeProbe.EPERM;
+import dev.isola.linux.testing.ChildJvm;
+import dev.isola.linux.testing.EscapeProbe;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.TestRootfs;
+
+import static dev.isola.linux.testing.EscapeProbe.EPERM;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isola.Container;

@@ -1,5 +1,9 @@
 package dev.isola.linux;
 
+import dev.isola.linux.testing.Run;
+
+import dev.isola.linux.internal.sys.LibC;
+
 import dev.isola.Container;
 import java.nio.file.Path;
 

@@ -1,5 +1,11 @@
 package dev.isola.linux;
 
+import dev.isola.linux.internal.rootfs.RootLayers;
+
+import dev.isola.linux.testing.Leftovers;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.TestRootfs;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

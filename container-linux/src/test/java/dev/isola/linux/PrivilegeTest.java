@@ -1,5 +1,7 @@
 package dev.isola.linux;
 
+import dev.isola.linux.testing.Run;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isola.Capability;

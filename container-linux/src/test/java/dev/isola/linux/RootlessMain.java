@@ -1,5 +1,10 @@
 package dev.isola.linux;
 
+import dev.isola.linux.testing.Run;
+
+import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.internal.rootfs.RootLayers;
+
 import dev.isola.Container;
 import dev.isola.ContainerException;
 import dev.isola.ContainerSpec;

@@ -1,5 +1,9 @@
 package dev.isola.linux;
 
+import dev.isola.linux.testing.ChildJvm;
+import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.testing.TestRootfs;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;

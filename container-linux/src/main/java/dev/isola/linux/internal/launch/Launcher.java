@@ -1,0 +1,283 @@
+package dev.isola.linux.internal.launch;
+
+import dev.isola.linux.internal.rootfs.PrivateDir;
+
+import dev.isola.linux.internal.sys.Errno;
+import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.internal.sys.Supervisor;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+import com.sun.jna.StringArray;
+import dev.isola.UnsupportedFeatureException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+
+/**
+ * The native launcher, ready to execute: the binary packed in this jar, copied into a sealed
+ * memfd that nothing can write (so a container can never overwrite it through {@code
+ * /proc/<pid>/exe}, CVE-2019-5736), or, where the kernel forbids executing memfds, into a private
+ * content-addressed file whose hash is checked before use. Spawns it with {@code posix_spawn}, so
+ * no Java code runs in the child.
+ */
+public final class Launcher {
+  /** Descriptor numbers the launcher expects; see {@code launcher.c}. */
+  static final int FD_PLAN = 3;
+  static final int FD_STATUS = 4;
+  public static final int FD_CONTROL = 5;
+
+  /** Absolute: build.sh puts the binary beside the provider, where the jar has always held it. */
+  private static final String RESOURCE = "/dev/isola/linux/launcher-" + System.getProperty("os.arch");
+  private static final StringArray SERVER_ARGV = new StringArray(new String[] {"isola-launcher", "--server"});
+  private static final int AF_UNIX = 1;
+  private static final int SOCK_SEQPACKET = 5;
+  private static final int SOCK_CLOEXEC = LibC.O_CLOEXEC;
+  private static final int SOL_SOCKET = 1;
+  private static final int SCM_RIGHTS = 1;
+  private static final int MSG_NOSIGNAL = 0x4000;
+  private static final StringArray ENVP = new StringArray(new String[0]);
+
+  private final String path;
+  private final String kind;
+  /** Watches the server's socket: its end is the server's, which is reaped then. */
+  private final Supervisor supervisor;
+  /** The JVM's end of the launch server's socket, and the server's pid; -1 before the first launch. */
+  private int server = -1;
+  private int serverPid = -1;
+
+  private Launcher(String path, String kind, Supervisor supervisor) {
+    this.path = path;
+    this.kind = kind;
+    this.supervisor = supervisor;
+  }
+
+  /** Loads the launcher; {@code allowMemfd=false} forces the file copy (for tests). */
+  public static Launcher load(boolean allowMemfd, Supervisor supervisor) {
+    byte[] binary = readResource();
+    if (allowMemfd) {
+      int fd = sealedMemfd(binary);
+      if (fd >= 0) {
+        return new Launcher("/proc/self/fd/" + fd, "sealed memfd", supervisor);
+      }
+    }
+    return new Launcher(privateCopy(binary).toString(), "file copy", supervisor);
+  }
+
+  /** How the launcher is held: "sealed memfd" or "file copy". */
+  public String kind() {
+    return kind;
+  }
+
+  public String path() {
+    return path;
+  }
+
+  /**
+   * Hands a container's descriptors to the launch server, {@code fds[i]} as the container's
+   * descriptor {@code i} (0 to 5; see {@code launcher.c}). The server, started once per JVM,
+   * starts and watches every container of this JVM: a spawn from the JVM costs milliseconds (the
+   * JVM is a large process), a clone of the small server a fraction of one, and a container needs
+   * no process of its own outside. The caller may close its copies of the descriptors on return.
+   */
+  public synchronized void launch(int[] fds) throws IOException {
+    if (!send(server(), fds)) {
+      int failed = Native.getLastError();
+      if (failed != LibC.EPIPE && failed != 111 /* ECONNREFUSED */) {
+        throw new IOException("send a container to the launch server: " + Errno.describe(failed));
+      }
+      serverEnded(server); // killed from outside, and not yet seen: start another, once
+      if (!send(server(), fds)) {
+        throw Errno.last("send a container to a restarted launch server");
+      }
+    }
+  }
+
+  /** The server is gone (its socket reads end of file): reap it; the next launch starts another. */
+  private synchronized void serverEnded(int socket) {
+    if (server == socket && socket >= 0) {
+      supervisor.unwatch(server);
+      LibC.close(server);
+      LibC.waitpid(serverPid, new int[1], 0);
+      server = -1;
+    }
+  }
+
+  private synchronized int server() throws IOException {
+    if (server < 0) {
+      int[] pair = new int[2];
+      if (LibC.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+        throw Errno.last("socketpair for the launch server");
+      }
+      int devnull = LibC.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC, 0);
+      try {
+        int low = Math.min(devnull, pair[1]);
+        if (devnull < 0 || low <= FD_CONTROL) {
+          throw new IOException("the JVM's descriptors 0 to 5 are not all open; the launch server needs them in place");
+        }
+        serverPid = spawn(new int[] {devnull, devnull, devnull, pair[1]}, SERVER_ARGV);
+      } catch (IOException e) {
+        LibC.close(pair[0]);
+        throw e;
+      } finally {
+        LibC.close(pair[1]);
+        LibC.close(devnull);
+      }
+      int socket = pair[0];
+      server = socket;
+      supervisor.watch(socket, new Supervisor.Watched() {
+        @Override
+        public void onReadable() {
+          serverEnded(socket);
+        }
+
+        @Override
+        public void onFailure(Throwable failure) {
+          serverEnded(socket);
+        }
+      });
+    }
+    return server;
+  }
+
+  /**
+   * One datagram with the six descriptors; false with errno set when the server is gone. Its
+   * structures share one block of the C heap, freed at once: a block per start left for the
+   * garbage collector grew the heap into fresh pages, a page fault each.
+   */
+  private static boolean send(int socket, int[] fds) {
+    int cmsgLen = 16 + 4 * fds.length; // CMSG_LEN: struct cmsghdr {size_t len; int level; int type}, then the fds
+    int cmsgSpace = (cmsgLen + 7) & ~7;
+    try (Memory block = new Memory(56 + 16 + 8 + cmsgSpace)) {
+      block.clear();
+      Pointer msg = block; // struct msghdr on LP64
+      Pointer iov = block.share(56); // struct iovec {void *base; size_t len}
+      Pointer data = block.share(72);
+      Pointer control = block.share(80);
+      data.setByte(0, (byte) 'c');
+      iov.setPointer(0, data);
+      iov.setLong(8, 1);
+      control.setLong(0, cmsgLen);
+      control.setInt(8, SOL_SOCKET);
+      control.setInt(12, SCM_RIGHTS);
+      for (int i = 0; i < fds.length; i++) {
+        control.setInt(16 + 4L * i, fds[i]);
+      }
+      msg.setPointer(16, iov);
+      msg.setLong(24, 1);
+      msg.setPointer(32, control);
+      msg.setLong(40, cmsgSpace);
+      long sent;
+      do {
+        sent = LibC.sendmsg(socket, msg, MSG_NOSIGNAL);
+      } while (sent < 0 && Native.getLastError() == LibC.EINTR);
+      return sent == 1;
+    }
+  }
+
+  /**
+   * Starts the launcher binary with {@code fds[i]} as its descriptor {@code i}. Returns its pid.
+   * Every source descriptor must be above 5 or equal to its target.
+   */
+  private int spawn(int[] fds, StringArray argv) throws IOException {
+    Memory actions = new Memory(256);
+    check(LibC.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
+    try {
+      for (int target = 0; target < fds.length; target++) {
+        if (fds[target] <= FD_CONTROL && fds[target] != target) {
+          throw new IllegalArgumentException("descriptor " + fds[target] + " would be overwritten before it is moved to " + target);
+        }
+        check(LibC.posix_spawn_file_actions_adddup2(actions, fds[target], target), "posix_spawn_file_actions_adddup2");
+      }
+      int[] pid = new int[1];
+      check(LibC.posix_spawn(pid, path, actions, null, argv, ENVP), "posix_spawn of the launcher (" + kind + " " + path + ")");
+      return pid[0];
+    } finally {
+      LibC.posix_spawn_file_actions_destroy(actions);
+    }
+  }
+
+  private static void check(int error, String what) throws IOException {
+    if (error != 0) {
+      throw new IOException(what + ": " + Errno.describe(error));
+    }
+  }
+
+  private static byte[] readResource() {
+    try (InputStream in = Launcher.class.getResourceAsStream(RESOURCE)) {
+      if (in == null) {
+        throw new UnsupportedFeatureException("the native launcher for " + System.getProperty("os.arch"),
+            "this container-linux jar has no " + RESOURCE + "; build container-linux on that architecture (it needs a C compiler)");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the launcher from the jar", e);
+    }
+  }
+
+  /** A memfd holding the launcher, sealed against every change; -1 where memfds cannot execute. */
+  private static int sealedMemfd(byte[] binary) {
+    int flags = LibC.MFD_CLOEXEC | LibC.MFD_ALLOW_SEALING;
+    int fd = LibC.memfd_create("isola-launcher", flags | LibC.MFD_EXEC);
+    if (fd < 0 && Native.getLastError() == 22) { // EINVAL: a kernel before 6.3 knows no MFD_EXEC
+      fd = LibC.memfd_create("isola-launcher", flags);
+    }
+    if (fd < 0) {
+      return -1; // EACCES under vm.memfd_noexec=2, or no memfd at all
+    }
+    Memory buf = new Memory(binary.length);
+    buf.write(0, binary, 0, binary.length);
+    long written = LibC.pwrite(fd, buf, binary.length, 0);
+    int seals = LibC.F_SEAL_SEAL | LibC.F_SEAL_SHRINK | LibC.F_SEAL_GROW | LibC.F_SEAL_WRITE;
+    if (written != binary.length || LibC.fcntl(fd, LibC.F_ADD_SEALS, seals) < 0) {
+      LibC.close(fd);
+      return -1;
+    }
+    return fd;
+  }
+
+  /**
+   * A copy in a directory only this user can write, named by the binary's SHA-256, reused only
+   * when its content still has that hash.
+   */
+  private static Path privateCopy(byte[] binary) {
+    String hash = sha256(binary);
+    Path dir = PrivateDir.in(Path.of(System.getProperty("java.io.tmpdir")), "the launcher's file copy");
+    Path file = dir.resolve("launcher-" + hash);
+    try {
+      if (Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS) && Arrays.equals(hashBytes(Files.readAllBytes(file)), hashBytes(binary))) {
+        return file;
+      }
+      Path tmp = Files.createTempFile(dir, "launcher-", ".tmp");
+      Files.write(tmp, binary);
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r-x------"));
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      return file;
+    } catch (IOException e) {
+      throw new UnsupportedFeatureException("the native launcher",
+          "memfds cannot be executed here (vm.memfd_noexec) and no private copy could be written to " + dir + ": " + e);
+    }
+  }
+
+  private static String sha256(byte[] data) {
+    return HexFormat.of().formatHex(hashBytes(data));
+  }
+
+  private static byte[] hashBytes(byte[] data) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(data);
+    } catch (NoSuchAlgorithmException e) {
+      throw new AssertionError(e);
+    }
+  }
+}

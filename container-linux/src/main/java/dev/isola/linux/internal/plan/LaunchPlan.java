@@ -1,0 +1,161 @@
+package dev.isola.linux.internal.plan;
+
+import com.sun.jna.Memory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.AbstractList;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The flat list of steps the native launcher carries out, with each step's description for error
+ * messages. Immutable once built; {@link #bytes()} is the wire form that {@code launcher.c} reads
+ * (the format is described at the top of that file, and the op numbers must match its {@code enum
+ * op}).
+ */
+public final class LaunchPlan {
+  /** The kinds of step; the numbers are {@code launcher.c}'s. */
+  public enum Op {
+    CLONE(1), WRITE_PROC(2), RUN_HELPER(3), SYNC(4), JOIN_CGROUP(5), WALL_LIMIT(6), CPU_LIMIT(7),
+    MOUNT(10), REMOUNT(11), MKDIR(13), MKFILE(14), SYMLINK(15), PIVOT_ROOT(16),
+    CHDIR(17), SET_ROOT(18), HOSTNAME(19), LOOPBACK_UP(20), SETSID(21), NO_NEW_PRIVS(22),
+    DROP_CAPS(23), INIT(24), CLOSE_FDS(25), EXEC(26), SET_IDS(27), SECCOMP(28), MASK(29), READ_ONLY(30), UNSHARE(31), RLIMIT(32), WRITE(33),
+    OPEN_PATH(34), CLOSE(35), LANDLOCK(40);
+
+    final int code;
+
+    Op(int code) {
+      this.code = code;
+    }
+  }
+
+  /** One step: what it does, its arguments, and how an error message names it. */
+  public static final class Step {
+    public final Op op;
+    /** A read-only view of {@link #values}: a seccomp program has hundreds, not worth boxing. */
+    public final List<Long> ints;
+    public final List<String> strings;
+    final String description;
+    private final long[] values;
+
+    Step(Op op, long[] ints, List<String> strings, String description) {
+      this.op = op;
+      this.values = ints.clone();
+      this.ints = new AbstractList<>() {
+        @Override
+        public Long get(int index) {
+          return values[index];
+        }
+
+        @Override
+        public int size() {
+          return values.length;
+        }
+      };
+      this.strings = List.copyOf(strings);
+      this.description = description;
+    }
+
+    @Override
+    public String toString() {
+      return op + " " + ints + " " + strings + " (" + description + ")";
+    }
+  }
+
+  private static final int MAGIC = 0x4c4f5349;
+  private static final int VERSION = 1;
+
+  private final List<Step> steps;
+  private final byte[] bytes;
+
+  LaunchPlan(List<Step> steps) {
+    this.steps = List.copyOf(steps);
+    this.bytes = encode(this.steps);
+  }
+
+  public List<Step> steps() {
+    return steps;
+  }
+
+  byte[] bytes() {
+    return bytes.clone();
+  }
+
+  /** The wire form in a new block of the C heap, for the launcher's memfd; the caller frees it. */
+  public Memory copy() {
+    Memory m = new Memory(bytes.length);
+    m.write(0, bytes, 0, bytes.length);
+    return m;
+  }
+
+  int size() {
+    return bytes.length;
+  }
+
+  /** What step {@code index} did, for an error message; the plan itself for index -1. */
+  public String describe(int index) {
+    return index >= 0 && index < steps.size() ? steps.get(index).description : "read the launch plan";
+  }
+
+  private static byte[] encode(List<Step> steps) {
+    List<byte[]> strings = new ArrayList<>();
+    int size = 12;
+    for (Step s : steps) {
+      size += 12 + 8 * s.values.length;
+      for (String str : s.strings) {
+        byte[] utf8 = str.getBytes(StandardCharsets.UTF_8);
+        strings.add(utf8);
+        size += 4 + utf8.length + 1;
+      }
+    }
+    ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.nativeOrder());
+    b.putInt(MAGIC).putInt(VERSION).putInt(steps.size());
+    int next = 0;
+    for (Step s : steps) {
+      b.putInt(s.op.code).putInt(s.values.length).putInt(s.strings.size());
+      b.asLongBuffer().put(s.values);
+      b.position(b.position() + 8 * s.values.length);
+      for (int i = 0; i < s.strings.size(); i++) {
+        byte[] utf8 = strings.get(next++);
+        b.putInt(utf8.length + 1).put(utf8).put((byte) 0);
+      }
+    }
+    return b.array();
+  }
+
+  /** Collects steps in order. */
+  public static final class Builder {
+    private final List<Step> steps = new ArrayList<>();
+
+    public Builder add(Op op, List<Long> ints, List<String> strings, String description) {
+      long[] values = new long[ints.size()];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = ints.get(i);
+      }
+      return add(op, values, strings, description);
+    }
+
+    public Builder add(Op op, long[] ints, List<String> strings, String description) {
+      for (String s : strings) {
+        if (s.indexOf('\0') >= 0) {
+          throw new IllegalArgumentException("NUL in launch plan argument of step \"" + description + "\"");
+        }
+      }
+      steps.add(new Step(op, ints, strings, description));
+      return this;
+    }
+
+    public Builder add(Op op, String description, String... strings) {
+      return add(op, List.of(), List.of(strings), description);
+    }
+
+    public Builder add(Op op, long value, String description, String... strings) {
+      return add(op, List.of(value), List.of(strings), description);
+    }
+
+    public LaunchPlan build() {
+      return new LaunchPlan(steps);
+    }
+  }
+}
