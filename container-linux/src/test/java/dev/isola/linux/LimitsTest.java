@@ -1,6 +1,7 @@
 package dev.isola.linux;
 
 import dev.isola.linux.internal.cgroup.Cgroup;
+import dev.isola.linux.internal.sys.ProcessStart;
 import dev.isola.linux.internal.cgroup.CgroupHost;
 import dev.isola.linux.testing.Run;
 
@@ -307,7 +308,7 @@ class LimitsTest {
   /** This JVM's cgroups: once a test's containers have ended, there must be none (other JVMs may run meanwhile). */
   static List<Path> isolaCgroups() {
     List<Path> found = new ArrayList<>(CgroupHost.detect().isolaCgroups());
-    String mine = "isola-" + ProcessHandle.current().pid() + "-" + Cgroup.startTime(ProcessHandle.current().pid()) + "-";
+    String mine = "isola-" + ProcessHandle.current().pid() + "-" + ProcessStart.of(ProcessHandle.current().pid()) + "-";
     found.removeIf(p -> !p.getFileName().toString().startsWith(mine));
     return found;
   }

@@ -1,6 +1,10 @@
 package dev.isola.linux.internal.cgroup;
 
+import dev.isola.linux.internal.launch.LauncherProtocol;
+
 import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.internal.sys.ProcessStart;
+import dev.isola.linux.internal.sys.Signals;
 
 import dev.isola.ContainerStartException;
 import dev.isola.ContainerStats;
@@ -33,8 +37,7 @@ import java.util.stream.Collectors;
  */
 public final class Cgroup {
   private static final AtomicLong SEQUENCE = new AtomicLong();
-  private static final String OWNER = ProcessHandle.current().pid() + "-" + startTime(ProcessHandle.current().pid());
-  private static final long CFS_PERIOD_US = 100_000;
+    private static final long CFS_PERIOD_US = 100_000;
 
   private final CgroupHost host;
   private final Map<Controller, Path> dirs;
@@ -63,7 +66,7 @@ public final class Cgroup {
     if (limits.cpuTime().isPresent()) {
       need(needed, host.parent(Controller.UNIFIED).isPresent() ? Controller.UNIFIED : Controller.CPUACCT, Limits.Kind.CPU_TIME);
     }
-    String name = "isola-" + OWNER + "-" + SEQUENCE.incrementAndGet();
+    String name = "isola-" + ProcessStart.THIS_JVM + "-" + SEQUENCE.incrementAndGet();
     Map<Controller, Path> dirs = new EnumMap<>(Controller.class);
     Cgroup cgroup = new Cgroup(host, dirs);
     try {
@@ -254,10 +257,10 @@ public final class Cgroup {
   /** The file the launcher reads the container's CPU time from, and its format (launcher.c's usage_format). */
   public Optional<Map.Entry<Path, Integer>> cpuUsageFile() {
     if (has(Controller.UNIFIED)) {
-      return Optional.of(Map.entry(dirs.get(Controller.UNIFIED).resolve("cpu.stat"), 2));
+      return Optional.of(Map.entry(dirs.get(Controller.UNIFIED).resolve("cpu.stat"), LauncherProtocol.USAGE_CPU_STAT));
     }
     if (has(Controller.CPUACCT)) {
-      return Optional.of(Map.entry(dirs.get(Controller.CPUACCT).resolve("cpuacct.usage"), 1));
+      return Optional.of(Map.entry(dirs.get(Controller.CPUACCT).resolve("cpuacct.usage"), LauncherProtocol.USAGE_NANOSECONDS));
     }
     return Optional.empty();
   }
@@ -395,7 +398,7 @@ public final class Cgroup {
       }
       for (String pid : Files.readString(dir.resolve("cgroup.procs")).split("\n")) {
         if (!pid.isBlank()) {
-          LibC.kill(Integer.parseInt(pid.trim()), 9);
+          LibC.kill(Integer.parseInt(pid.trim()), Signals.SIGKILL);
         }
       }
     } catch (IOException e) {
@@ -415,22 +418,12 @@ public final class Cgroup {
       }
       try {
         long pid = Long.parseLong(f[1]);
-        if (!(f[1] + "-" + f[2]).equals(pid + "-" + startTime(pid))) {
+        if (!(f[1] + "-" + f[2]).equals(pid + "-" + ProcessStart.of(pid))) {
           removeDir(dir);
         }
       } catch (NumberFormatException e) {
         // not one of ours
       }
-    }
-  }
-
-  /** A process's start time in clock ticks since boot, or "gone". */
-  public static String startTime(long pid) {
-    try {
-      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-      return stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19];
-    } catch (IOException e) {
-      return "gone";
     }
   }
 

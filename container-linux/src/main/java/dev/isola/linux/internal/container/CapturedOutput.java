@@ -1,6 +1,7 @@
 package dev.isola.linux.internal.container;
 
 import dev.isola.linux.internal.sys.Fd;
+import dev.isola.linux.internal.sys.Errno;
 import dev.isola.linux.internal.sys.LibC;
 import dev.isola.linux.internal.sys.Supervisor;
 
@@ -78,7 +79,7 @@ public final class CapturedOutput implements Supervisor.Watched {
         }
         Memory chunk = Fd.transferBuffer();
         n = LibC.read(fd, chunk, chunk.size());
-        if (n < 0 && Native.getLastError() == LibC.EINTR) {
+        if (n < 0 && Native.getLastError() == Errno.EINTR) {
           continue;
         }
         if (n < 0) {

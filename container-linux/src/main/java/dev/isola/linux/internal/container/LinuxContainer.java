@@ -15,6 +15,7 @@ import dev.isola.linux.internal.cgroup.Cgroup;
 import dev.isola.linux.internal.sys.Fd;
 import dev.isola.linux.internal.plan.LaunchPlan;
 import dev.isola.linux.internal.launch.Launcher;
+import dev.isola.linux.internal.launch.LauncherProtocol;
 import dev.isola.linux.internal.rootfs.RootLayers;
 import dev.isola.linux.internal.sys.Supervisor;
 
@@ -52,14 +53,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * then on is driven by the {@link Supervisor}.
  */
 public final class LinuxContainer implements RunningContainer, Supervisor.Watched {
-  private static final int MSG_STARTED = 1;
-  private static final int MSG_FAILED = 2;
-  private static final int MSG_EXITED = 3;
-  private static final int MSG_TEXT = 4;
-  private static final int MSG_LIMIT = 5;
-  private static final int MSG_USAGE = 6;
-  private static final int LIMIT_WALL = 1;
-  private static final int LIMIT_CPU = 2;
   private static final int F_SETFL = 4;
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
@@ -140,7 +133,7 @@ public final class LinuxContainer implements RunningContainer, Supervisor.Watche
       self[0] = c;
       c.outputBudget = budget[0];
       c.captured.addAll(captures);
-      c.filesystemRulesLevel = Landlock.abi(plan);
+      c.filesystemRulesLevel = plan.landlockAbi();
       c.rootIds = rootIds.clone();
       ours.clear();
       c.awaitStart(plan, spec);
@@ -177,15 +170,15 @@ public final class LinuxContainer implements RunningContainer, Supervisor.Watche
     StringBuilder text = new StringBuilder();
     int[] msg;
     while ((msg = reader.next(true)) != null) {
-      if (msg[0] == MSG_TEXT) {
+      if (msg[0] == LauncherProtocol.MSG_TEXT) {
         text.append(reader.text);
-      } else if (msg[0] == MSG_STARTED) {
+      } else if (msg[0] == LauncherProtocol.MSG_STARTED) {
         monitorPid = msg[2];
         containerPid = msg[3];
         LibC.fcntl(statusFd, F_SETFL, LibC.O_NONBLOCK);
         supervisor.watch(statusFd, this);
         return;
-      } else if (msg[0] == MSG_FAILED) {
+      } else if (msg[0] == LauncherProtocol.MSG_FAILED) {
         abandon();
         throw failure(plan, spec, msg[1], msg[2], msg[3], text.toString());
       }
@@ -210,34 +203,34 @@ public final class LinuxContainer implements RunningContainer, Supervisor.Watche
     } else {
       error = errno > 0 ? Errno.describe(errno) : "invalid launch plan (" + value + ")";
     }
-    String hint = op == Op.LANDLOCK ? Landlock.hint(plan.steps().get(step), errno, value) : hint(op, errno, spec);
+    String hint = op == Op.LANDLOCK ? Landlock.hint(plan.steps().get(step).strings, errno, value) : hint(op, errno, spec);
     return new ContainerStartException(what, error + hint, errno > 0 ? errno : -1);
   }
 
   /** What a user can do about the common failures. */
   private static String hint(Op op, int errno, ContainerSpec spec) {
-    if (op == Op.CLONE && (errno == 1 || errno == 28 || errno == 13 || errno == 22)) {
+    if (op == Op.CLONE && (errno == Errno.EPERM || errno == Errno.ENOSPC || errno == Errno.EACCES || errno == Errno.EINVAL)) {
       return "; new namespaces are not permitted here. If user namespaces are off: check sysctl user.max_user_namespaces"
           + " (0 disables them), kernel.unprivileged_userns_clone (Debian, Ubuntu), kernel.apparmor_restrict_unprivileged_userns"
           + " (AppArmor on Ubuntu 23.10 and later), or the seccomp profile of a container the JVM itself runs in";
     }
-    if (op == Op.EXEC && errno == 2) {
+    if (op == Op.EXEC && errno == Errno.ENOENT) {
       return "; there is no program \"" + spec.command().get(0) + "\" in the container"
           + (spec.command().get(0).contains("/") ? "" : " (searched PATH=" + spec.env().getOrDefault("PATH", "") + ")")
           + ", or its interpreter or libraries are missing";
     }
-    if (op == Op.EXEC && errno == 13) {
+    if (op == Op.EXEC && errno == Errno.EACCES) {
       return "; \"" + spec.command().get(0) + "\" is not an executable file in the container, or lies on a noexec mount"
           + (spec.filesystemRules().isPresent() ? ", or no filesystem rule allows running it" : "");
     }
-    if (op == Op.REMOUNT && errno == 18) {
+    if (op == Op.REMOUNT && errno == Errno.EXDEV) {
       return "; the path to the mount changed while the container was being set up (something swapped a"
           + " directory on the way for a symlink), so its flags could not be set on it";
     }
-    if (op == Op.CHDIR && errno == 2) {
+    if (op == Op.CHDIR && errno == Errno.ENOENT) {
       return "; the working directory does not exist in the container";
     }
-    if (op == Op.WRITE_PROC && (errno == 1 || errno == 13)) {
+    if (op == Op.WRITE_PROC && (errno == 1 || errno == Errno.EACCES)) {
       return "; this user may not map these ids (an ordinary user maps only its own uid and gid without newuidmap)";
     }
     return "";
@@ -248,11 +241,11 @@ public final class LinuxContainer implements RunningContainer, Supervisor.Watche
     int[] msg;
     try {
       while ((msg = reader.next(false)) != null) {
-        if (msg[0] == MSG_EXITED) {
+        if (msg[0] == LauncherProtocol.MSG_EXITED) {
           exitWaitStatus = msg[3];
-        } else if (msg[0] == MSG_LIMIT) {
+        } else if (msg[0] == LauncherProtocol.MSG_LIMIT) {
           limitHit = msg[3];
-        } else if (msg[0] == MSG_USAGE) {
+        } else if (msg[0] == LauncherProtocol.MSG_USAGE) {
           usage = reader.longs();
         }
       }
@@ -307,13 +300,13 @@ public final class LinuxContainer implements RunningContainer, Supervisor.Watche
     b.peakMemoryBytes(peak >= 0 ? peak : usage == null ? 0 : usage[2] * 1024);
     b.outputTruncated(outputBudget != null && outputBudget.exceeded());
     Optional<Duration> cpuLimit = spec.limits().cpuTime();
-    if (limitHit == LIMIT_WALL) {
+    if (limitHit == LauncherProtocol.LIMIT_WALL) {
       b.reason(ExitReason.WALL_TIME_LIMIT);
-    } else if (limitHit == LIMIT_CPU || cpuLimit.isPresent() && cpu[0].plus(cpu[1]).compareTo(cpuLimit.get()) > 0) {
+    } else if (limitHit == LauncherProtocol.LIMIT_CPU || cpuLimit.isPresent() && cpu[0].plus(cpu[1]).compareTo(cpuLimit.get()) > 0) {
       b.reason(ExitReason.CPU_TIME_LIMIT);
     } else if (killedForOutput) {
       b.reason(ExitReason.OUTPUT_LIMIT);
-    } else if (sig == 9 && cgroup.map(Cgroup::oomKills).orElse(0L) > 0) {
+    } else if (sig == Signals.SIGKILL && cgroup.map(Cgroup::oomKills).orElse(0L) > 0) {
       b.reason(ExitReason.OOM_KILLED);
     } else if (sig != 0 && sig < 64 && (callerSignals.get() & (1L << sig)) != 0) {
       b.reason(ExitReason.KILLED);
@@ -465,7 +458,7 @@ public final class LinuxContainer implements RunningContainer, Supervisor.Watche
     } catch (TimeoutException e) {
       // a server that does not answer for this long is stuck: its end ends its containers, and
       // the next start starts another (the status pipe is still open, so the pid is still its)
-      LibC.kill(monitorPid, 9);
+      LibC.kill(monitorPid, Signals.SIGKILL);
       monitorGone.join();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -511,7 +504,7 @@ public final class LinuxContainer implements RunningContainer, Supervisor.Watche
         if (have >= 16) {
           java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(pending, 0, have).order(java.nio.ByteOrder.nativeOrder());
           int[] msg = {b.getInt(), b.getInt(), b.getInt(), b.getInt()};
-          int len = msg[0] == MSG_TEXT || msg[0] == MSG_USAGE ? msg[3] : 0;
+          int len = msg[0] == LauncherProtocol.MSG_TEXT || msg[0] == LauncherProtocol.MSG_USAGE ? msg[3] : 0;
           if (have >= 16 + len) {
             text = new String(pending, 16, len, StandardCharsets.UTF_8);
             payload = java.util.Arrays.copyOfRange(pending, 16, 16 + len);
@@ -533,10 +526,10 @@ public final class LinuxContainer implements RunningContainer, Supervisor.Watche
         }
         if (n < 0) {
           int e = Native.getLastError();
-          if (e == LibC.EINTR) {
+          if (e == Errno.EINTR) {
             continue;
           }
-          if (e == LibC.EAGAIN && !blocking) {
+          if (e == Errno.EAGAIN && !blocking) {
             return null;
           }
           throw new IOException("read the launcher's status: " + Errno.describe(e));
@@ -618,10 +611,10 @@ public final class LinuxContainer implements RunningContainer, Supervisor.Watche
 
   /** Moves a descriptor above the launcher's fixed ones (only when the JVM's 0-2 were closed). */
   private static int high(int fd) throws IOException {
-    if (fd > Launcher.FD_CONTROL) {
+    if (fd > LauncherProtocol.FD_CONTROL) {
       return fd;
     }
-    int moved = LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, Launcher.FD_CONTROL + 1);
+    int moved = LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, LauncherProtocol.FD_CONTROL + 1);
     LibC.close(fd);
     if (moved < 0) {
       throw Errno.last("fcntl F_DUPFD_CLOEXEC");

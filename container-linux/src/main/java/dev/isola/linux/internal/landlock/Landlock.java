@@ -1,20 +1,14 @@
 package dev.isola.linux.internal.landlock;
 
 import dev.isola.linux.internal.sys.Errno;
-import dev.isola.linux.internal.plan.LaunchPlan;
 import dev.isola.linux.internal.sys.LibC;
 
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import dev.isola.FilesystemRules;
 import dev.isola.UnsupportedFeatureException;
-import dev.isola.linux.internal.plan.LaunchPlan.Op;
-import dev.isola.linux.internal.plan.LaunchPlan.Step;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 /**
  * {@link FilesystemRules} as a Landlock ruleset: the kernel's ABI level, and the access masks of
@@ -44,7 +38,7 @@ public final class Landlock {
   static final long IOCTL_DEV = 1L << 15;
 
   /** The rights a rule on a file (not a directory) may hold; the kernel refuses the others there. */
-  static final long FILE_RIGHTS = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV;
+  public static final long FILE_RIGHTS = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE | IOCTL_DEV;
 
   private static final long SYS_LANDLOCK_CREATE_RULESET = 444; // the same on every architecture
   private static final int CREATE_RULESET_VERSION = 1;
@@ -77,15 +71,15 @@ public final class Landlock {
       return Math.max(answer, 0);
     }
     int errno = -answer;
-    String why = errno == 38 ? "this kernel has no Landlock (it needs Linux 5.13 or later, built with CONFIG_SECURITY_LANDLOCK)"
-        : errno == 95 ? "Landlock is built into this kernel but not enabled (add it to the lsm= boot parameter)"
+    String why = errno == Errno.ENOSYS ? "this kernel has no Landlock (it needs Linux 5.13 or later, built with CONFIG_SECURITY_LANDLOCK)"
+        : errno == Errno.EOPNOTSUPP ? "Landlock is built into this kernel but not enabled (add it to the lsm= boot parameter)"
         : "Landlock is not usable here";
     throw new UnsupportedFeatureException("filesystem rules (Landlock)", "the kernel answers " + Errno.name(errno)
         + " to landlock_create_ruleset: " + why + "; mark the rules bestEffort() to start without them");
   }
 
   /** The filesystem rights Landlock ABI {@code abi} handles. */
-  static long handled(int abi) {
+  public static long handled(int abi) {
     long rights = (MAKE_SYM << 1) - 1; // ABI 1: the 13 rights up to MAKE_SYM
     if (abi >= 2) {
       rights |= REFER;
@@ -100,7 +94,7 @@ public final class Landlock {
   }
 
   /** What a rule grants; never the creation of device nodes. */
-  static long rights(Set<FilesystemRules.Access> access) {
+  public static long rights(Set<FilesystemRules.Access> access) {
     long rights = 0;
     for (FilesystemRules.Access a : access) {
       switch (a) {
@@ -121,37 +115,13 @@ public final class Landlock {
     return rights;
   }
 
-  /**
-   * Adds the step that restricts the command to {@code rules} at ABI {@code abi} (at least 1).
-   * Ints: the ABI (for {@link #abi(LaunchPlan)}), the handled rights, the rights a rule on a
-   * file may hold, then one mask per path; strings: the paths.
-   */
-  public static void addStep(LaunchPlan.Builder plan, FilesystemRules rules, int abi) {
-    long handled = handled(abi);
-    List<Long> ints = new ArrayList<>(List.of((long) abi, handled, FILE_RIGHTS & handled));
-    List<String> paths = new ArrayList<>();
-    List<String> described = new ArrayList<>();
-    for (Map.Entry<String, Set<FilesystemRules.Access>> rule : rules.paths().entrySet()) {
-      ints.add(rights(rule.getValue()) & handled);
-      paths.add(rule.getKey());
-      described.add(rule.getKey() + " " + rule.getValue().stream().map(a -> a.name().toLowerCase()).collect(Collectors.joining("+")));
-    }
-    plan.add(Op.LANDLOCK, ints, paths, "restrict the filesystem with Landlock ABI " + abi + " to "
-        + String.join(", ", described));
-  }
-
-  /** The Landlock ABI the plan enforces, 0 for none. */
-  public static int abi(LaunchPlan plan) {
-    return plan.steps().stream().filter(s -> s.op == Op.LANDLOCK).mapToInt(s -> s.ints.get(0).intValue()).findFirst().orElse(0);
-  }
-
   /** Names the rule whose path failed: the launcher reports its number, from 1, as the value. */
-  public static String hint(Step step, int errno, int value) {
-    if (value < 1 || value > step.strings.size()) {
+  public static String hint(List<String> rulePaths, int errno, int value) {
+    if (value < 1 || value > rulePaths.size()) {
       return "";
     }
-    String path = step.strings.get(value - 1);
-    return errno == 2 ? "; the filesystem rule's path " + path + " does not exist in the container"
+    String path = rulePaths.get(value - 1);
+    return errno == Errno.ENOENT ? "; the filesystem rule's path " + path + " does not exist in the container"
         : "; at the filesystem rule's path " + path;
   }
 }

@@ -32,11 +32,6 @@ import java.util.HexFormat;
  * no Java code runs in the child.
  */
 public final class Launcher {
-  /** Descriptor numbers the launcher expects; see {@code launcher.c}. */
-  static final int FD_PLAN = 3;
-  static final int FD_STATUS = 4;
-  public static final int FD_CONTROL = 5;
-
   /** Absolute: build.sh puts the binary beside the provider, where the jar has always held it. */
   private static final String RESOURCE = "/dev/isola/linux/launcher-" + System.getProperty("os.arch");
   private static final StringArray SERVER_ARGV = new StringArray(new String[] {"isola-launcher", "--server"});
@@ -93,7 +88,7 @@ public final class Launcher {
   public synchronized void launch(int[] fds) throws IOException {
     if (!send(server(), fds)) {
       int failed = Native.getLastError();
-      if (failed != LibC.EPIPE && failed != 111 /* ECONNREFUSED */) {
+      if (failed != Errno.EPIPE && failed != Errno.ECONNREFUSED) {
         throw new IOException("send a container to the launch server: " + Errno.describe(failed));
       }
       serverEnded(server); // killed from outside, and not yet seen: start another, once
@@ -122,10 +117,10 @@ public final class Launcher {
       int devnull = LibC.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC, 0);
       try {
         int low = Math.min(devnull, pair[1]);
-        if (devnull < 0 || low <= FD_CONTROL) {
+        if (devnull < 0 || low <= LauncherProtocol.FD_CONTROL) {
           throw new IOException("the JVM's descriptors 0 to 5 are not all open; the launch server needs them in place");
         }
-        serverPid = spawn(new int[] {devnull, devnull, devnull, pair[1]}, SERVER_ARGV);
+        serverPid = spawn(serverDescriptors(devnull, pair[1]), SERVER_ARGV);
       } catch (IOException e) {
         LibC.close(pair[0]);
         throw e;
@@ -148,6 +143,14 @@ public final class Launcher {
       });
     }
     return server;
+  }
+
+  /** The server's descriptors: its stdio on /dev/null, and its end of the socket. */
+  private static int[] serverDescriptors(int devnull, int socket) {
+    int[] fds = new int[LauncherProtocol.FD_SERVER_SOCKET + 1];
+    java.util.Arrays.fill(fds, devnull);
+    fds[LauncherProtocol.FD_SERVER_SOCKET] = socket;
+    return fds;
   }
 
   /**
@@ -180,7 +183,7 @@ public final class Launcher {
       long sent;
       do {
         sent = LibC.sendmsg(socket, msg, MSG_NOSIGNAL);
-      } while (sent < 0 && Native.getLastError() == LibC.EINTR);
+      } while (sent < 0 && Native.getLastError() == Errno.EINTR);
       return sent == 1;
     }
   }
@@ -194,7 +197,7 @@ public final class Launcher {
     check(LibC.posix_spawn_file_actions_init(actions), "posix_spawn_file_actions_init");
     try {
       for (int target = 0; target < fds.length; target++) {
-        if (fds[target] <= FD_CONTROL && fds[target] != target) {
+        if (fds[target] <= LauncherProtocol.FD_CONTROL && fds[target] != target) {
           throw new IllegalArgumentException("descriptor " + fds[target] + " would be overwritten before it is moved to " + target);
         }
         check(LibC.posix_spawn_file_actions_adddup2(actions, fds[target], target), "posix_spawn_file_actions_adddup2");
@@ -229,7 +232,7 @@ public final class Launcher {
   private static int sealedMemfd(byte[] binary) {
     int flags = LibC.MFD_CLOEXEC | LibC.MFD_ALLOW_SEALING;
     int fd = LibC.memfd_create("isola-launcher", flags | LibC.MFD_EXEC);
-    if (fd < 0 && Native.getLastError() == 22) { // EINVAL: a kernel before 6.3 knows no MFD_EXEC
+    if (fd < 0 && Native.getLastError() == Errno.EINVAL) { // a kernel before 6.3 knows no MFD_EXEC
       fd = LibC.memfd_create("isola-launcher", flags);
     }
     if (fd < 0) {

@@ -1,5 +1,7 @@
 package dev.isola.linux.internal.plan;
 
+import dev.isola.linux.internal.launch.LauncherProtocol;
+
 import com.sun.jna.Memory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -15,13 +17,41 @@ import java.util.List;
  * op}).
  */
 public final class LaunchPlan {
-  /** The kinds of step; the numbers are {@code launcher.c}'s. */
+  /** The kinds of step; the numbers are the launcher's ({@link LauncherProtocol}). */
   public enum Op {
-    CLONE(1), WRITE_PROC(2), RUN_HELPER(3), SYNC(4), JOIN_CGROUP(5), WALL_LIMIT(6), CPU_LIMIT(7),
-    MOUNT(10), REMOUNT(11), MKDIR(13), MKFILE(14), SYMLINK(15), PIVOT_ROOT(16),
-    CHDIR(17), SET_ROOT(18), HOSTNAME(19), LOOPBACK_UP(20), SETSID(21), NO_NEW_PRIVS(22),
-    DROP_CAPS(23), INIT(24), CLOSE_FDS(25), EXEC(26), SET_IDS(27), SECCOMP(28), MASK(29), READ_ONLY(30), UNSHARE(31), RLIMIT(32), WRITE(33),
-    OPEN_PATH(34), CLOSE(35), LANDLOCK(40);
+    CLONE(LauncherProtocol.OP_CLONE),
+    WRITE_PROC(LauncherProtocol.OP_WRITE_PROC),
+    RUN_HELPER(LauncherProtocol.OP_RUN_HELPER),
+    SYNC(LauncherProtocol.OP_SYNC),
+    JOIN_CGROUP(LauncherProtocol.OP_JOIN_CGROUP),
+    WALL_LIMIT(LauncherProtocol.OP_WALL_LIMIT),
+    CPU_LIMIT(LauncherProtocol.OP_CPU_LIMIT),
+    MOUNT(LauncherProtocol.OP_MOUNT),
+    REMOUNT(LauncherProtocol.OP_REMOUNT),
+    MKDIR(LauncherProtocol.OP_MKDIR),
+    MKFILE(LauncherProtocol.OP_MKFILE),
+    SYMLINK(LauncherProtocol.OP_SYMLINK),
+    PIVOT_ROOT(LauncherProtocol.OP_PIVOT_ROOT),
+    CHDIR(LauncherProtocol.OP_CHDIR),
+    SET_ROOT(LauncherProtocol.OP_SET_ROOT),
+    HOSTNAME(LauncherProtocol.OP_HOSTNAME),
+    LOOPBACK_UP(LauncherProtocol.OP_LOOPBACK_UP),
+    SETSID(LauncherProtocol.OP_SETSID),
+    NO_NEW_PRIVS(LauncherProtocol.OP_NO_NEW_PRIVS),
+    DROP_CAPS(LauncherProtocol.OP_DROP_CAPS),
+    INIT(LauncherProtocol.OP_INIT),
+    CLOSE_FDS(LauncherProtocol.OP_CLOSE_FDS),
+    EXEC(LauncherProtocol.OP_EXEC),
+    SET_IDS(LauncherProtocol.OP_SET_IDS),
+    SECCOMP(LauncherProtocol.OP_SECCOMP),
+    MASK(LauncherProtocol.OP_MASK),
+    READ_ONLY(LauncherProtocol.OP_READ_ONLY),
+    UNSHARE(LauncherProtocol.OP_UNSHARE),
+    RLIMIT(LauncherProtocol.OP_RLIMIT),
+    WRITE(LauncherProtocol.OP_WRITE),
+    OPEN_PATH(LauncherProtocol.OP_OPEN_PATH),
+    CLOSE(LauncherProtocol.OP_CLOSE),
+    LANDLOCK(LauncherProtocol.OP_LANDLOCK);
 
     final int code;
 
@@ -63,9 +93,6 @@ public final class LaunchPlan {
     }
   }
 
-  private static final int MAGIC = 0x4c4f5349;
-  private static final int VERSION = 1;
-
   private final List<Step> steps;
   private final byte[] bytes;
 
@@ -93,6 +120,11 @@ public final class LaunchPlan {
     return bytes.length;
   }
 
+  /** The Landlock ABI the plan enforces, 0 for none. */
+  public int landlockAbi() {
+    return steps.stream().filter(s -> s.op == Op.LANDLOCK).mapToInt(s -> s.ints.get(0).intValue()).findFirst().orElse(0);
+  }
+
   /** What step {@code index} did, for an error message; the plan itself for index -1. */
   public String describe(int index) {
     return index >= 0 && index < steps.size() ? steps.get(index).description : "read the launch plan";
@@ -110,7 +142,7 @@ public final class LaunchPlan {
       }
     }
     ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.nativeOrder());
-    b.putInt(MAGIC).putInt(VERSION).putInt(steps.size());
+    b.putInt(LauncherProtocol.PLAN_MAGIC).putInt(LauncherProtocol.PLAN_VERSION).putInt(steps.size());
     int next = 0;
     for (Step s : steps) {
       b.putInt(s.op.code).putInt(s.values.length).putInt(s.strings.size());

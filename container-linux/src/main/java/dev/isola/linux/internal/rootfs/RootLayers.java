@@ -1,8 +1,8 @@
 package dev.isola.linux.internal.rootfs;
 
 import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.internal.sys.ProcessStart;
 
-import dev.isola.linux.internal.cgroup.Cgroup;
 
 import dev.isola.ContainerException;
 import dev.isola.ContainerSpec;
@@ -45,7 +45,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class RootLayers {
   private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
   private static final AtomicLong SEQUENCE = new AtomicLong();
-  private static final String OWNER = ProcessHandle.current().pid() + "-" + Cgroup.startTime(ProcessHandle.current().pid());
   private static final Path BASE = base();
   private static final Set<PosixFilePermission> OWNER_ALL = PosixFilePermissions.fromString("rwx------");
 
@@ -86,7 +85,7 @@ public final class RootLayers {
     try {
       if (ownDir) {
         // the caller's alone: the container reaches the layers inside through descriptors
-        own = Files.createDirectory(privateBase().resolve("root-" + OWNER + "-" + SEQUENCE.incrementAndGet()),
+        own = Files.createDirectory(privateBase().resolve("root-" + ProcessStart.THIS_JVM + "-" + SEQUENCE.incrementAndGet()),
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
       }
       if (!spec.files().isEmpty()) {
@@ -139,7 +138,7 @@ public final class RootLayers {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "root-*")) {
       for (Path e : entries) {
         String[] f = e.getFileName().toString().split("-");
-        if (f.length == 4 && !f[2].equals(Cgroup.startTime(Long.parseLong(f[1])))) {
+        if (f.length == 4 && !f[2].equals(ProcessStart.of(Long.parseLong(f[1])))) {
           removeTree(e);
         }
       }

@@ -25,9 +25,6 @@ public final class RunningRoot implements AutoCloseable {
   private static final long SYS_OPENAT2 = 437; // the same number on every architecture
   private static final long RESOLVE_NO_MAGICLINKS = 0x02;
   private static final long RESOLVE_IN_ROOT = 0x10;
-  private static final int ENOENT = 2;
-  private static final int EACCES = 13;
-  private static final int EEXIST = 17;
 
   private final int root;
   private final int uid;
@@ -46,7 +43,7 @@ public final class RunningRoot implements AutoCloseable {
    */
   public static RunningRoot of(long pid, long[] ids) {
     int fd = LibC.open("/proc/" + pid + "/root", LibC.O_PATH | LibC.O_DIRECTORY | LibC.O_CLOEXEC, 0);
-    if (fd < 0 && Native.getLastError() == EACCES) {
+    if (fd < 0 && Native.getLastError() == Errno.EACCES) {
       try {
         String children = Files.readString(Path.of("/proc/" + pid + "/task/" + pid + "/children")).trim();
         if (!children.isEmpty()) {
@@ -127,8 +124,8 @@ public final class RunningRoot implements AutoCloseable {
       }
       at += "/" + name;
       int next = openInRoot(at);
-      if (next < 0 && Native.getLastError() == ENOENT) {
-        if (LibC.mkdirat(dir, name, 0755) < 0 && Native.getLastError() != EEXIST) {
+      if (next < 0 && Native.getLastError() == Errno.ENOENT) {
+        if (LibC.mkdirat(dir, name, 0755) < 0 && Native.getLastError() != Errno.EEXIST) {
           fail(dir, "create the directory " + at);
         }
         LibC.fchownat(dir, name, uid, gid, LibC.AT_SYMLINK_NOFOLLOW);
@@ -161,7 +158,7 @@ public final class RunningRoot implements AutoCloseable {
       }
       LibC.fchownat(dir, name, uid, gid, LibC.AT_SYMLINK_NOFOLLOW);
     } else if (a.isDirectory()) {
-      if (LibC.mkdirat(dir, name, 0700) < 0 && Native.getLastError() != EEXIST) {
+      if (LibC.mkdirat(dir, name, 0700) < 0 && Native.getLastError() != Errno.EEXIST) {
         fail(-1, "create the directory " + inside);
       }
       int sub = LibC.openat(dir, name, LibC.O_RDONLY | LibC.O_DIRECTORY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC, 0);

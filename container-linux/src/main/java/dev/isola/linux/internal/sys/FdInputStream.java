@@ -36,7 +36,7 @@ public   FdInputStream(Fd fd) {
         long got;
         do {
           got = LibC.read(n, buffer, Math.min(len, CHUNK));
-        } while (got < 0 && Native.getLastError() == LibC.EINTR);
+        } while (got < 0 && Native.getLastError() == Errno.EINTR);
         if (got < 0) {
           throw Errno.last("read from the container");
         }

@@ -34,7 +34,7 @@ public   FdOutputStream(Fd fd) {
           long done = 0;
           while (done < chunk) {
             long w = LibC.write(n, buffer.share(done), chunk - done);
-            if (w < 0 && Native.getLastError() == LibC.EINTR) {
+            if (w < 0 && Native.getLastError() == Errno.EINTR) {
               continue;
             }
             if (w < 0) {

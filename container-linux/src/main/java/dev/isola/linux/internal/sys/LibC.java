@@ -41,10 +41,6 @@ public final class LibC {
   static final int EPOLLIN = 1;
   static final int EPOLLHUP = 0x10;
 
-  public static final int EINTR = 4;
-  public static final int EAGAIN = 11;
-  public static final int EPIPE = 32;
-
   static {
     Native.register(LibC.class, NativeLibrary.getInstance("c"));
   }

@@ -6,6 +6,9 @@ import java.util.Map;
 
 /** Linux signal numbers (x86, arm and most other architectures; not alpha, mips or sparc). */
 public final class Signals {
+  /** What the runtime itself kills with. */
+  public static final int SIGKILL = 9;
+
   private static final Map<Signal, Integer> NUMBERS = new EnumMap<>(Signal.class);
   private static final Signal[] BY_NUMBER = new Signal[32];
 

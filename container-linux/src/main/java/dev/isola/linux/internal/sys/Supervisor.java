@@ -68,7 +68,7 @@ public   Supervisor() {
     while (true) {
       int n = LibC.epoll_wait(epoll, events, MAX_EVENTS, -1);
       if (n < 0) {
-        if (Native.getLastError() != LibC.EINTR) {
+        if (Native.getLastError() != Errno.EINTR) {
           throw new IllegalStateException("isola supervisor: " + Errno.describe(Native.getLastError()));
         }
         continue;

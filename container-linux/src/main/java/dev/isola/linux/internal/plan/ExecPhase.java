@@ -1,0 +1,25 @@
+package dev.isola.linux.internal.plan;
+
+import dev.isola.ContainerSpec;
+import dev.isola.linux.internal.plan.LaunchPlan.Op;
+import dev.isola.linux.internal.seccomp.SeccompCompiler;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The last phase: the seccomp filters and the command. */
+final class ExecPhase {
+  private ExecPhase() {}
+
+  /** The seccomp filters, which EXEC loads last of all, and the command with its environment. */
+  static void add(LaunchPlan.Builder plan, ContainerSpec spec) {
+    List<long[]> filters = SeccompCompiler.compile(spec.seccomp(), spec.capabilities());
+    for (int i = 0; i < filters.size(); i++) {
+      long[] program = filters.get(i);
+      plan.add(Op.SECCOMP, program, List.of(), "load seccomp filter " + (i + 1) + " of " + filters.size()
+          + " (" + program.length + " instructions)");
+    }
+    List<String> exec = new ArrayList<>(spec.command());
+    spec.env().forEach((k, v) -> exec.add(k + "=" + v));
+    plan.add(Op.EXEC, List.of((long) spec.command().size()), exec, "execute " + spec.command().get(0));
+  }
+}

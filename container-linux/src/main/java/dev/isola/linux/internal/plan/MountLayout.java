@@ -1,0 +1,91 @@
+package dev.isola.linux.internal.plan;
+
+import dev.isola.ContainerSpec;
+import dev.isola.Mount;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Where the launcher builds a root, shared by the checks and the root phase: the staging
+ * directories, the host directories of the default root, and how the caller's mounts nest.
+ */
+final class MountLayout {
+  private MountLayout() {}
+
+  // <sys/mount.h>
+  static final long MS_RDONLY = 1;
+  static final long MS_NOSUID = 2;
+  static final long MS_NODEV = 4;
+  static final long MS_NOEXEC = 8;
+  static final long MS_BIND = 4096;
+  static final long MS_REC = 16384;
+  static final long MS_PRIVATE = 1 << 18;
+
+  /** Host directories that make up the default root, when they exist. */
+  static final List<String> HOST_DIRS = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
+  /** The part of the host's {@code /etc} in the default root: no secrets, what programs need to start. */
+  static final List<String> HOST_ETC = List.of("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf",
+      "/etc/ld.so.conf.d", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/localtime", "/etc/os-release");
+
+  /** The staging tmpfs, and where the host's root and the container's lie in it. */
+  static final String STAGING = "/tmp";
+  static final String OLD = "/oldroot";
+  static final String NEW = "/newroot";
+
+  /** Stand-ins for the tmpfs that Isola mounts on /dev and /tmp, when mounts nest in them. */
+  static final Mount DEV_TMPFS = Mount.tmpfs("/dev", 64 << 10);
+  static final Mount TMP_TMPFS = Mount.tmpfs("/tmp", 256 << 20);
+
+  /**
+   * The innermost of the mounts before {@code index} whose target holds that mount's target,
+   * counting the tmpfs that Isola itself puts on {@code /dev} and (unless the caller mounts one)
+   * on {@code /tmp}.
+   */
+  static Mount outer(List<Mount> mounts, int index) {
+    String target = mounts.get(index).target();
+    Mount outer = null;
+    for (int j = 0; j < index; j++) {
+      String t = mounts.get(j).target();
+      if (target.startsWith(t + "/") && (outer == null || t.length() > outer.target().length())) {
+        outer = mounts.get(j);
+      }
+    }
+    if (outer == null && target.startsWith("/dev/")) {
+      return DEV_TMPFS;
+    }
+    if (outer == null && target.startsWith("/tmp/") && mounts.stream().noneMatch(m -> m.target().equals("/tmp"))) {
+      return TMP_TMPFS;
+    }
+    return outer;
+  }
+
+  /** Whether a path of the default root lies in (or is) a bind of the host's. */
+  static boolean boundFromHost(String path) {
+    for (String bound : HOST_DIRS) {
+      if (path.equals(bound) || path.startsWith(bound + "/")) {
+        return true;
+      }
+    }
+    for (String bound : HOST_ETC) {
+      if (path.equals(bound) || path.startsWith(bound + "/")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Where Isola mounts in the root: /proc, /dev, /tmp unless the caller mounts one, the outermost mounts. */
+  static Set<String> neededTargets(ContainerSpec spec) {
+    Set<String> needed = new LinkedHashSet<>(List.of("/proc", "/dev"));
+    if (spec.mounts().stream().noneMatch(m -> m.target().equals("/tmp"))) {
+      needed.add("/tmp");
+    }
+    for (int i = 0; i < spec.mounts().size(); i++) {
+      if (outer(spec.mounts(), i) == null) {
+        needed.add(spec.mounts().get(i).target());
+      }
+    }
+    return needed;
+  }
+}

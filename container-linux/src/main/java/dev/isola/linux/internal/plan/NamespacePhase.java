@@ -1,0 +1,114 @@
+package dev.isola.linux.internal.plan;
+
+import dev.isola.ContainerSpec;
+import dev.isola.Limits;
+import dev.isola.Namespace;
+import dev.isola.linux.internal.cgroup.Cgroup;
+import dev.isola.linux.internal.plan.LaunchPlan.Op;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** The first phase of a plan: the clone, its namespaces, ids and cgroup, until the launcher lets it go on. */
+final class NamespacePhase {
+  static final Map<Namespace, Long> CLONE_FLAGS = new EnumMap<>(Map.of(
+      Namespace.MOUNT, 0x00020000L, Namespace.CGROUP, 0x02000000L, Namespace.UTS, 0x04000000L,
+      Namespace.IPC, 0x08000000L, Namespace.USER, 0x10000000L, Namespace.PID, 0x20000000L,
+      Namespace.NETWORK, 0x40000000L));
+
+  /** The NIS domain name of a new UTS namespace: the kernel's "none". */
+  static final String NO_DOMAIN = "(none)";
+
+  private final Host host;
+
+  NamespacePhase(Host host) {
+    this.host = host;
+  }
+
+  /**
+   * The clone in its new namespaces, its id maps, its cgroup and the limits the launcher keeps;
+   * then the wait until the launcher lets it go on.
+   */
+  void create(LaunchPlan.Builder plan, ContainerSpec spec, Optional<IdMaps> maps, Optional<Cgroup> cgroup) {
+    Set<Namespace> ns = spec.namespaces();
+    long flags = 0;
+    for (Namespace n : ns) {
+      // the cgroup namespace comes after the move into the container's cgroup, so that it is rooted there
+      flags |= n == Namespace.CGROUP ? 0 : CLONE_FLAGS.get(n);
+    }
+    // into the cgroup at once where the host's tree is v2: see launcher.c, clone_child
+    Optional<Path> into = cgroup.flatMap(Cgroup::unifiedDir);
+    // a network namespace the launch server made ahead of time will do, where no capability would
+    // act on it (see launcher.c, make_spare_net)
+    long spareNetwork = spec.capabilities().isEmpty() ? 1 : 0;
+    plan.add(Op.CLONE, List.of(flags, spareNetwork), List.of(into.map(Path::toString).orElse("")),
+        "create namespaces " + names(ns) + into.map(d -> " in the cgroup " + d).orElse(""));
+    maps.ifPresent(m -> idMaps(plan, m));
+    cgroup.ifPresent(c -> {
+      for (Path procs : c.procsFiles()) {
+        plan.add(Op.JOIN_CGROUP, "move the container into the cgroup " + procs.getParent(), procs.toString());
+      }
+    });
+    Limits limits = spec.limits();
+    limits.wallTime().ifPresent(d -> plan.add(Op.WALL_LIMIT, d.toMillis(), "watch the wall time limit of " + d));
+    limits.cpuTime().ifPresent(d -> cgroup.flatMap(Cgroup::cpuUsageFile).ifPresent(usage -> plan.add(Op.CPU_LIMIT,
+        List.of(micros(d), micros(limits.cpuTimeGrace()), (long) usage.getValue()), List.of(usage.getKey().toString()),
+        "watch the CPU time limit of " + d + " in " + usage.getKey())));
+    // always: the child goes on only while the launcher lives, and after it wrote the id maps
+    plan.add(Op.SYNC, "wait for the launcher");
+  }
+
+  /** Inside the namespaces: root of the user namespace, then (rooted in its cgroup) the cgroup namespace. */
+  void enter(LaunchPlan.Builder plan, ContainerSpec spec, Optional<IdMaps> maps) {
+    maps.ifPresent(m -> {
+      // the clone still has the caller's host ids, which the maps may not contain
+      plan.add(Op.SET_IDS, List.of(0L, 0L, m.denySetgroups() ? 0L : 1L), List.of(), "become root (uid 0, gid 0) in the user namespace");
+    });
+    if (spec.namespaces().contains(Namespace.CGROUP)) {
+      plan.add(Op.UNSHARE, CLONE_FLAGS.get(Namespace.CGROUP), "create the cgroup namespace");
+    }
+  }
+
+  /** Once the root is in place: the UTS namespace's names, the network namespace's loopback. */
+  void configure(LaunchPlan.Builder plan, ContainerSpec spec) {
+    // a new UTS namespace starts with the host's names: the NIS domain name is reset too (REL-08)
+    spec.hostname().ifPresent(h -> plan.add(Op.HOSTNAME, "set the hostname to " + h + " and the NIS domain name to "
+        + NO_DOMAIN, h, NO_DOMAIN));
+    if (spec.namespaces().contains(Namespace.NETWORK)) {
+      plan.add(Op.LOOPBACK_UP, "bring up the loopback interface");
+    }
+  }
+
+  private void idMaps(LaunchPlan.Builder plan, IdMaps maps) {
+    if (maps.viaHelpers()) {
+      List<String> uid = new ArrayList<>(List.of(host.newuidmap.toString(), "%pid"));
+      uid.addAll(IdMaps.helperArgs(maps.uids()));
+      List<String> gid = new ArrayList<>(List.of(host.newgidmap.toString(), "%pid"));
+      gid.addAll(IdMaps.helperArgs(maps.gids()));
+      plan.add(Op.RUN_HELPER, List.of(), uid, "map uids with " + String.join(" ", uid));
+      plan.add(Op.RUN_HELPER, List.of(), gid, "map gids with " + String.join(" ", gid));
+    } else {
+      if (maps.denySetgroups()) {
+        plan.add(Op.WRITE_PROC, "deny setgroups in the user namespace", "setgroups", "deny");
+      }
+      String uid = IdMaps.mapFile(maps.uids());
+      String gid = IdMaps.mapFile(maps.gids());
+      plan.add(Op.WRITE_PROC, "write the uid map \"" + uid.strip().replace('\n', ',') + "\"", "uid_map", uid);
+      plan.add(Op.WRITE_PROC, "write the gid map \"" + gid.strip().replace('\n', ',') + "\"", "gid_map", gid);
+    }
+  }
+
+  private static long micros(java.time.Duration d) {
+    return d.toNanos() / 1000;
+  }
+
+  private static String names(Set<Namespace> ns) {
+    List<String> names = new ArrayList<>();
+    ns.forEach(n -> names.add(n.name().toLowerCase()));
+    return String.join(", ", names);
+  }
+}
