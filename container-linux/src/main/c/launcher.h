@@ -207,6 +207,7 @@ struct container {
   int cpu_usage_fd, cpu_usage_format;
   int64_t check_at; /* when to look at the limits again (CLOCK_MONOTONIC, ms) */
   int killed;
+  int limit_hit; /* the LIMIT_* that killed it, 0 if none: reported once its start is */
   struct watch on_exec, on_control;
 };
 

@@ -44,8 +44,11 @@ static void enforce_limits(struct container *c) {
   if (!which && c->cpu_limit_us >= 0 && cpu_usage_us(c) >= c->cpu_limit_us + c->cpu_grace_us) which = LIMIT_CPU;
   if (!which) return;
   kill(c->child, SIGKILL);
-  send_msg(c->status, MSG_LIMIT, 0, 0, which);
   c->killed = 1;
+  c->limit_hit = which;
+  /* before its start is reported, the JVM still reads the start's messages: it hears of the
+     limit right after the start instead (report_started) */
+  if (c->exec_fd < 0) send_msg(c->status, MSG_LIMIT, 0, 0, which);
 }
 
 /*

@@ -70,6 +70,12 @@ static void kill_and_reap(pid_t child) {
   }
 }
 
+/* Tells the JVM the command runs (or ran), and then of a limit that killed it before that. */
+static void report_started(struct container *c) {
+  send_msg(c->status, MSG_STARTED, 0, (int32_t)getpid(), (int32_t)c->child);
+  if (c->limit_hit) send_msg(c->status, MSG_LIMIT, 0, 0, c->limit_hit);
+}
+
 /*
  * The first process the container had, reaped: its exit (or its failure to start) goes to the
  * JVM. With the host's pid namespace, its orphans go first.
@@ -84,7 +90,7 @@ static void finish(struct container *c, int status, const struct rusage *ru) {
       c->failure.err = report[1];
       c->failure.value = report[2];
     } else if (!c->failed) {
-      send_msg(c->status, MSG_STARTED, 0, (int32_t)getpid(), (int32_t)c->child);
+      report_started(c);
     }
   }
   if (server.one_container) end_adopted();
@@ -127,7 +133,7 @@ static void on_exec_pipe(struct container *c) {
     kill(c->child, SIGKILL);
     return;
   }
-  send_msg(c->status, MSG_STARTED, 0, (int32_t)getpid(), (int32_t)c->child);
+  report_started(c);
 }
 
 static void on_control(struct container *c) {

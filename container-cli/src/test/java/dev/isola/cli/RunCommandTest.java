@@ -135,6 +135,11 @@ class RunCommandTest {
       Result r = isola("run", "--timeout", "300ms", "sleep", "10");
       assertThat(r.code).isEqualTo(137);
       assertThat(r.err).contains("wall time limit");
+      // a limit so small that it kills the container before its start is reported is still named
+      for (String tiny : List.of("0.001ms", "1ms")) {
+        Result t = isola("run", "--timeout", tiny, "sleep", "5");
+        assertThat(t.err).as(tiny).contains("wall time limit");
+      }
     }
 
     @Test
