@@ -597,6 +597,10 @@ public final class ContainerSpec {
       if (!namespaces.contains(Namespace.USER) && idMapping.kind() != IdMapping.Kind.AUTOMATIC) {
         throw new IllegalArgumentException(idMapping + " needs a new user namespace, but USER is shared with the host");
       }
+      if (init && limits.pids().isPresent() && limits.pids().getAsLong() < 2) {
+        throw new IllegalArgumentException("pids limit " + limits.pids().getAsLong() + " leaves no room for the command:"
+            + " the container's init is a process too, so it needs at least 2 (or init(false) for 1)");
+      }
       checkMounts();
       return new ContainerSpec(this);
     }

@@ -64,6 +64,9 @@ public final class Limits {
   /** Below this, the launcher and a shell cannot even start. */
   public static final long MIN_MEMORY_BYTES = 1 << 20;
 
+  /** The largest {@link Builder#outputBytes(long)}: what one Java array can hold. */
+  public static final long MAX_OUTPUT_BYTES = Integer.MAX_VALUE - 8;
+
   private static final Limits NONE = new Builder().build();
 
   private final long memory;
@@ -315,6 +318,10 @@ public final class Limits {
     public Builder outputBytes(long maxCapturedBytes) {
       if (maxCapturedBytes < 1) {
         throw new IllegalArgumentException("output limit must be at least 1 byte: " + maxCapturedBytes);
+      }
+      if (maxCapturedBytes > MAX_OUTPUT_BYTES) {
+        throw new IllegalArgumentException("output limit " + maxCapturedBytes + " is more than captured output can hold in"
+            + " memory (" + MAX_OUTPUT_BYTES + " bytes); send larger output to a file with Stdio.file(path)");
       }
       outputBytes = maxCapturedBytes;
       return this;

@@ -229,10 +229,19 @@ class ContainerSpecTest {
 
     @Test
     void laterLimitsReplaceEarlier() {
-      Limits limits = Limits.builder().pids(1).build();
+      Limits limits = Limits.builder().pids(3).build();
 
       assertThat(builder().limits(Limits.builder().pids(2).build()).limits(limits).build().limits()).isEqualTo(limits);
       assertThat(builder().limits(limits).limits(Limits.none()).build()).isEqualTo(builder().build());
+    }
+
+    @Test
+    void aPidsLimitBelow2LeavesInitNoRoomForTheCommand() {
+      assertThatThrownBy(() -> builder().limits(Limits.builder().pids(1).build()).build())
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("pids limit 1").hasMessageContaining("at least 2").hasMessageContaining("init(false)");
+      assertThat(builder().init(false).limits(Limits.builder().pids(1).build()).build().limits().pids()).hasValue(1);
+      assertThat(builder().limits(Limits.builder().pids(2).build()).build().limits().pids()).hasValue(2);
     }
 
     @Test

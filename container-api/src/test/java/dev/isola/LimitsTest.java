@@ -343,8 +343,8 @@ class LimitsTest {
   @Nested
   class Output {
     @ParameterizedTest
-    @ValueSource(longs = {1, 1 << 20, Long.MAX_VALUE})
-    void acceptsOneByteOrMore(long bytes) {
+    @ValueSource(longs = {1, 1 << 20, Limits.MAX_OUTPUT_BYTES})
+    void acceptsOneByteUpToWhatAnArrayHolds(long bytes) {
       Limits l = Limits.builder().outputBytes(bytes).build();
 
       assertThat(l.outputBytes()).hasValue(bytes);
@@ -638,5 +638,14 @@ class LimitsTest {
     void toStringOfNoneShowsOnlyTheCoreLimit() {
       assertThat(Limits.none()).hasToString("Limits{rlimits={CORE=0}}");
     }
+  }
+
+  @Test
+  void anOutputLimitBeyondWhatAnArrayHoldsIsRefusedNamingTheWayOut() {
+    assertThat(Limits.builder().outputBytes(Limits.MAX_OUTPUT_BYTES).build().outputBytes()).hasValue(Limits.MAX_OUTPUT_BYTES);
+    assertThatThrownBy(() -> Limits.builder().outputBytes(Limits.MAX_OUTPUT_BYTES + 1))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining(String.valueOf(Limits.MAX_OUTPUT_BYTES + 1)).hasMessageContaining("Stdio.file");
+    assertThatThrownBy(() -> Limits.builder().outputBytes(Long.MAX_VALUE)).hasMessageContaining("in memory");
   }
 }

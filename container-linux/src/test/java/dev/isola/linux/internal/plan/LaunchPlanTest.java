@@ -20,16 +20,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** The wire form that launcher.c reads: see the comment at the top of that file. */
+/** The wire form that the launcher reads: see launcher.h, where the protocol is defined. */
 class LaunchPlanTest {
   private static final int MAGIC = 0x4c4f5349;
-  private static final Path LAUNCHER_C = Path.of("src/main/c/launcher.c");
+  private static final Path LAUNCHER_C = Path.of("src/main/c/launcher.h");
 
   private static ByteBuffer wire(LaunchPlan plan) {
     return ByteBuffer.wrap(plan.bytes()).order(ByteOrder.nativeOrder());
   }
 
-  /** Reads a plan back the way launcher.c's read_plan does, checking every length on the way. */
+  /** Reads a plan back the way plan.c's read_plan does, checking every length on the way. */
   private static List<Step> decode(byte[] bytes) {
     ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder());
     assertThat(b.getInt()).as("magic").isEqualTo(MAGIC);
