@@ -1,21 +1,18 @@
 package dev.isola.linux;
 
-import dev.isola.linux.internal.plan.IdMaps;
-import dev.isola.linux.internal.plan.LaunchPlan;
-import dev.isola.linux.internal.container.LinuxContainer;
-
-import dev.isola.linux.internal.cgroup.Cgroup;
-import dev.isola.linux.internal.cgroup.CgroupHost;
-import dev.isola.linux.internal.plan.Host;
-import dev.isola.linux.internal.launch.Launcher;
-import dev.isola.linux.internal.plan.PlanCompiler;
-import dev.isola.linux.internal.rootfs.RootLayers;
-import dev.isola.linux.internal.sys.Supervisor;
-
 import com.sun.jna.Platform;
 import dev.isola.ContainerSpec;
 import dev.isola.IdMapping;
-import dev.isola.Namespace;
+import dev.isola.linux.internal.cgroup.Cgroup;
+import dev.isola.linux.internal.cgroup.CgroupHost;
+import dev.isola.linux.internal.container.LinuxContainer;
+import dev.isola.linux.internal.launch.Launcher;
+import dev.isola.linux.internal.plan.Host;
+import dev.isola.linux.internal.plan.IdMaps;
+import dev.isola.linux.internal.plan.LaunchPlan;
+import dev.isola.linux.internal.plan.PlanCompiler;
+import dev.isola.linux.internal.rootfs.RootLayers;
+import dev.isola.linux.internal.sys.Supervisor;
 import dev.isola.spi.ContainerRuntimeProvider;
 import dev.isola.spi.RunningContainer;
 import java.util.Optional;

@@ -1,11 +1,5 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.ChildJvm;
-
-import dev.isola.linux.testing.Leftovers;
-import dev.isola.linux.testing.Run;
-import dev.isola.linux.testing.TestRootfs;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,6 +7,10 @@ import dev.isola.Container;
 import dev.isola.ContainerStartException;
 import dev.isola.Mount;
 import dev.isola.Stdio;
+import dev.isola.linux.testing.ChildJvm;
+import dev.isola.linux.testing.Leftovers;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.TestRootfs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,13 +1,12 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.Run;
-
 import dev.isola.Capability;
 import dev.isola.Container;
 import dev.isola.ContainerSpec;
 import dev.isola.Mount;
 import dev.isola.Namespace;
 import dev.isola.Stdio;
+import dev.isola.linux.testing.Run;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -1,13 +1,11 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.Background;
-import dev.isola.linux.testing.Run;
-import dev.isola.linux.testing.TestRootfs;
-
-import dev.isola.linux.testing.SandboxProbe;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.isola.linux.testing.Background;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.SandboxProbe;
+import dev.isola.linux.testing.TestRootfs;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;

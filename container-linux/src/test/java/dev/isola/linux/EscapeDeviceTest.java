@@ -1,15 +1,13 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.TestRootfs;
-
-import dev.isola.linux.testing.EscapeProbe;
-import dev.isola.linux.testing.Run;
-
 import static dev.isola.linux.testing.EscapeProbe.EPERM;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isola.Container;
 import dev.isola.Mount;
+import dev.isola.linux.testing.EscapeProbe;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.TestRootfs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,13 +1,5 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.ChildJvm;
-import dev.isola.linux.testing.HostState;
-import dev.isola.linux.internal.plan.PlanCompiler;
-
-import dev.isola.linux.testing.BreakoutProbe;
-import dev.isola.linux.testing.Run;
-import dev.isola.linux.testing.TestRootfs;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,6 +7,12 @@ import dev.isola.Container;
 import dev.isola.ContainerSpec;
 import dev.isola.ContainerStartException;
 import dev.isola.Mount;
+import dev.isola.linux.internal.plan.PlanCompiler;
+import dev.isola.linux.testing.BreakoutProbe;
+import dev.isola.linux.testing.ChildJvm;
+import dev.isola.linux.testing.HostState;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.TestRootfs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

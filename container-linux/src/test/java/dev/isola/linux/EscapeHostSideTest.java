@@ -1,9 +1,5 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.Leftovers;
-
-import dev.isola.linux.testing.TestRootfs;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,6 +7,8 @@ import dev.isola.Container;
 import dev.isola.ContainerException;
 import dev.isola.FileCopy;
 import dev.isola.Overlay;
+import dev.isola.linux.testing.Leftovers;
+import dev.isola.linux.testing.TestRootfs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,12 +1,5 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.Background;
-import dev.isola.linux.testing.ChildJvm;
-import dev.isola.linux.internal.sys.LibC;
-import dev.isola.linux.testing.Run;
-import dev.isola.linux.testing.SandboxProbe;
-import dev.isola.linux.testing.TestRootfs;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,6 +7,12 @@ import dev.isola.Capability;
 import dev.isola.Container;
 import dev.isola.ContainerSpec;
 import dev.isola.Namespace;
+import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.testing.Background;
+import dev.isola.linux.testing.ChildJvm;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.SandboxProbe;
+import dev.isola.linux.testing.TestRootfs;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.DatagramPacket;

@@ -1,10 +1,5 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.ChildJvm;
-import dev.isola.linux.testing.EscapeProbe;
-import dev.isola.linux.testing.Run;
-import dev.isola.linux.testing.TestRootfs;
-
 import static dev.isola.linux.testing.EscapeProbe.EPERM;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,6 +7,10 @@ import dev.isola.Capability;
 import dev.isola.Container;
 import dev.isola.IdMapping;
 import dev.isola.Mount;
+import dev.isola.linux.testing.ChildJvm;
+import dev.isola.linux.testing.EscapeProbe;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.TestRootfs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,11 +1,5 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.Background;
-import dev.isola.linux.testing.Leftovers;
-import dev.isola.linux.testing.Run;
-
-import dev.isola.linux.testing.SandboxProbe;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isola.ExitReason;
@@ -13,6 +7,10 @@ import dev.isola.ExitStatus;
 import dev.isola.IdMapping;
 import dev.isola.Namespace;
 import dev.isola.Signal;
+import dev.isola.linux.testing.Background;
+import dev.isola.linux.testing.Leftovers;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.SandboxProbe;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;

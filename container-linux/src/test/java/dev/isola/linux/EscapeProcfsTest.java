@@ -1,14 +1,12 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.HostState;
-import dev.isola.linux.testing.Run;
-
-import dev.isola.linux.testing.BreakoutProbe;
-import dev.isola.linux.internal.plan.PlanCompiler;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isola.Capability;
+import dev.isola.linux.internal.plan.PlanCompiler;
+import dev.isola.linux.testing.BreakoutProbe;
+import dev.isola.linux.testing.HostState;
+import dev.isola.linux.testing.Run;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

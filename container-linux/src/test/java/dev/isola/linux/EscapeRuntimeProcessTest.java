@@ -1,13 +1,5 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.ChildJvm;
-import dev.isola.linux.internal.sys.LibC;
-import dev.isola.linux.testing.TestRootfs;
-
-import dev.isola.linux.testing.BreakoutProbe;
-import dev.isola.linux.testing.HostState;
-import dev.isola.linux.testing.Run;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -17,6 +9,12 @@ import dev.isola.ContainerSpec;
 import dev.isola.ContainerStartException;
 import dev.isola.IdMapping;
 import dev.isola.Mount;
+import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.testing.BreakoutProbe;
+import dev.isola.linux.testing.ChildJvm;
+import dev.isola.linux.testing.HostState;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.TestRootfs;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,10 +1,5 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.ChildJvm;
-import dev.isola.linux.testing.EscapeProbe;
-import dev.isola.linux.testing.Run;
-import dev.isola.linux.testing.TestRootfs;
-
 import static dev.isola.linux.testing.EscapeProbe.EPERM;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,6 +7,10 @@ import dev.isola.Container;
 import dev.isola.ExitStatus;
 import dev.isola.SeccompPolicy;
 import dev.isola.Stdio;
+import dev.isola.linux.testing.ChildJvm;
+import dev.isola.linux.testing.EscapeProbe;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.TestRootfs;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,15 +1,13 @@
 package dev.isola.linux;
 
-import dev.isola.linux.internal.sys.LibC;
-import dev.isola.linux.testing.TestRootfs;
-
-import dev.isola.linux.testing.Run;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isola.Container;
 import dev.isola.IdMapping;
 import dev.isola.Namespace;
+import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.TestRootfs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

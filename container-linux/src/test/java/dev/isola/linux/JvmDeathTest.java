@@ -1,14 +1,12 @@
 package dev.isola.linux;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.isola.linux.internal.cgroup.Cgroup;
 import dev.isola.linux.internal.cgroup.CgroupHost;
 import dev.isola.linux.testing.ChildJvm;
-import dev.isola.linux.testing.TestRootfs;
-
 import dev.isola.linux.testing.Leftovers;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
+import dev.isola.linux.testing.TestRootfs;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,10 +1,8 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.Run;
-
-import dev.isola.linux.internal.sys.LibC;
-
 import dev.isola.Container;
+import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.testing.Run;
 import java.nio.file.Path;
 
 /**

@@ -1,10 +1,5 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.Leftovers;
-import dev.isola.linux.testing.TestRootfs;
-
-import dev.isola.linux.testing.Run;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,6 +8,9 @@ import dev.isola.ExitReason;
 import dev.isola.ExitStatus;
 import dev.isola.Signal;
 import dev.isola.Stdio;
+import dev.isola.linux.testing.Leftovers;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.TestRootfs;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

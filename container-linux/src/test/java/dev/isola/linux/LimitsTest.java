@@ -1,13 +1,5 @@
 package dev.isola.linux;
 
-import dev.isola.linux.internal.cgroup.Cgroup;
-import dev.isola.linux.internal.sys.ProcessStart;
-import dev.isola.linux.internal.cgroup.CgroupHost;
-import dev.isola.linux.testing.Run;
-
-import dev.isola.linux.testing.Leftovers;
-import dev.isola.linux.testing.TestRootfs;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -19,6 +11,12 @@ import dev.isola.ExitStatus;
 import dev.isola.Limits;
 import dev.isola.Namespace;
 import dev.isola.Signal;
+import dev.isola.linux.internal.cgroup.Cgroup;
+import dev.isola.linux.internal.cgroup.CgroupHost;
+import dev.isola.linux.internal.sys.ProcessStart;
+import dev.isola.linux.testing.Leftovers;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.TestRootfs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,11 +1,10 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.Run;
-
 import dev.isola.Container;
 import dev.isola.ContainerSpec;
 import dev.isola.Mount;
 import dev.isola.Namespace;
+import dev.isola.linux.testing.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

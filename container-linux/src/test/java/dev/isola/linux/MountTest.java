@@ -1,15 +1,12 @@
 package dev.isola.linux;
 
-import dev.isola.linux.internal.plan.Host;
-import dev.isola.linux.testing.TestRootfs;
-
-import dev.isola.linux.testing.Run;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isola.Container;
-import dev.isola.IdMapping;
 import dev.isola.Mount;
+import dev.isola.linux.internal.plan.Host;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.TestRootfs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,11 +1,5 @@
 package dev.isola.linux;
 
-import dev.isola.linux.internal.rootfs.RootLayers;
-
-import dev.isola.linux.testing.Leftovers;
-import dev.isola.linux.testing.Run;
-import dev.isola.linux.testing.TestRootfs;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,6 +9,10 @@ import dev.isola.ExitStatus;
 import dev.isola.FileCopy;
 import dev.isola.Overlay;
 import dev.isola.UnsupportedFeatureException;
+import dev.isola.linux.internal.rootfs.RootLayers;
+import dev.isola.linux.testing.Leftovers;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.TestRootfs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,9 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.Run;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isola.Capability;
+import dev.isola.linux.testing.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;

@@ -1,16 +1,5 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.Background;
-import dev.isola.linux.testing.ChildJvm;
-import dev.isola.linux.testing.HostState;
-import dev.isola.linux.testing.Leftovers;
-import dev.isola.linux.internal.sys.LibC;
-import dev.isola.linux.testing.Run;
-import dev.isola.linux.internal.sys.Signals;
-import dev.isola.linux.testing.TestRootfs;
-
-import dev.isola.linux.testing.SandboxProbe;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -23,10 +12,19 @@ import dev.isola.ExitReason;
 import dev.isola.ExitStatus;
 import dev.isola.IdMapping;
 import dev.isola.Namespace;
-import dev.isola.SeccompPolicy;
 import dev.isola.SeccompPolicy.Action;
+import dev.isola.SeccompPolicy;
 import dev.isola.Signal;
 import dev.isola.Stdio;
+import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.internal.sys.Signals;
+import dev.isola.linux.testing.Background;
+import dev.isola.linux.testing.ChildJvm;
+import dev.isola.linux.testing.HostState;
+import dev.isola.linux.testing.Leftovers;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.SandboxProbe;
+import dev.isola.linux.testing.TestRootfs;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

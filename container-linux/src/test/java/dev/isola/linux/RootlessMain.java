@@ -1,21 +1,19 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.Run;
-
-import dev.isola.linux.internal.sys.LibC;
-import dev.isola.linux.internal.rootfs.RootLayers;
-
 import dev.isola.Container;
 import dev.isola.ContainerException;
 import dev.isola.ContainerSpec;
 import dev.isola.FileCopy;
-import dev.isola.Overlay;
 import dev.isola.FilesystemRules;
 import dev.isola.IdMapping;
 import dev.isola.Limits;
 import dev.isola.Mount;
 import dev.isola.Namespace;
+import dev.isola.Overlay;
 import dev.isola.Signal;
+import dev.isola.linux.internal.rootfs.RootLayers;
+import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.testing.Run;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,7 +21,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-
 
 /**
  * Run by {@link RootlessTest} in a child JVM as an ordinary user: each scenario prints one line

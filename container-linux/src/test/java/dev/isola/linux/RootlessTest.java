@@ -1,11 +1,10 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.ChildJvm;
-import dev.isola.linux.internal.sys.LibC;
-import dev.isola.linux.testing.TestRootfs;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.testing.ChildJvm;
+import dev.isola.linux.testing.TestRootfs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

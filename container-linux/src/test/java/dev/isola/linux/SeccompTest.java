@@ -1,21 +1,18 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.Leftovers;
-import dev.isola.linux.testing.TestRootfs;
-
-import dev.isola.linux.testing.Run;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.isola.Capability;
 import dev.isola.ContainerStartException;
-import dev.isola.ExitReason;
-import dev.isola.SeccompPolicy;
 import dev.isola.SeccompPolicy.Action;
 import dev.isola.SeccompPolicy.Condition;
 import dev.isola.SeccompPolicy.Rule;
+import dev.isola.SeccompPolicy;
 import dev.isola.Signal;
+import dev.isola.linux.testing.Leftovers;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.TestRootfs;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

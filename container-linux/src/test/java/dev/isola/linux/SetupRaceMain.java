@@ -1,8 +1,7 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.Run;
-
 import dev.isola.Container;
+import dev.isola.linux.testing.Run;
 import java.nio.file.Path;
 
 /**

@@ -1,9 +1,8 @@
 package dev.isola.linux;
 
-import dev.isola.linux.testing.Run;
-
 import dev.isola.Container;
 import dev.isola.ContainerException;
+import dev.isola.linux.testing.Run;
 import java.nio.file.Path;
 
 /** Run in a child JVM: tries to start a container and prints what the exception said. */

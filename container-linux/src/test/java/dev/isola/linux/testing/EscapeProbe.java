@@ -1,7 +1,5 @@
 package dev.isola.linux.testing;
 
-import dev.isola.linux.internal.seccomp.Libseccomp;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.jna.Native;
@@ -9,11 +7,12 @@ import com.sun.jna.Pointer;
 import com.sun.jna.platform.linux.XAttrUtil;
 import dev.isola.Container;
 import dev.isola.ContainerSpec;
+import dev.isola.linux.internal.seccomp.Libseccomp;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;

@@ -1,10 +1,9 @@
 package dev.isola.linux.testing;
 
-import dev.isola.linux.internal.launch.Launcher;
-import dev.isola.linux.internal.sys.LibC;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.isola.linux.internal.launch.Launcher;
+import dev.isola.linux.internal.sys.LibC;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -82,7 +81,7 @@ public final class HostState {
 
   public static Path launcherResource() {
     try {
-      return Path.of(Launcher.class.getResource("launcher-" + System.getProperty("os.arch")).toURI());
+      return Path.of(Launcher.class.getResource("/dev/isola/linux/launcher-" + System.getProperty("os.arch")).toURI());
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
     }

@@ -1,9 +1,8 @@
 package dev.isola.linux.testing;
 
-import dev.isola.linux.internal.sys.LibC;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.isola.linux.internal.sys.LibC;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -3,7 +3,6 @@ package dev.isola.linux.testing;
 import dev.isola.linux.internal.plan.Host;
 import dev.isola.linux.internal.plan.IdMaps;
 import dev.isola.linux.internal.rootfs.RootLayers;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

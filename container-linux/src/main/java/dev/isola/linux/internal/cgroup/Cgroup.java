@@ -1,16 +1,14 @@
 package dev.isola.linux.internal.cgroup;
 
-import dev.isola.linux.internal.launch.LauncherProtocol;
-
-import dev.isola.linux.internal.sys.LibC;
-import dev.isola.linux.internal.sys.ProcessStart;
-import dev.isola.linux.internal.sys.Signals;
-
 import dev.isola.ContainerStartException;
 import dev.isola.ContainerStats;
 import dev.isola.Limits;
 import dev.isola.UnsupportedFeatureException;
 import dev.isola.linux.internal.cgroup.CgroupHost.Controller;
+import dev.isola.linux.internal.launch.LauncherProtocol;
+import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.internal.sys.ProcessStart;
+import dev.isola.linux.internal.sys.Signals;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;

@@ -1,12 +1,11 @@
 package dev.isola.linux.internal.container;
 
-import dev.isola.linux.internal.sys.Fd;
-import dev.isola.linux.internal.sys.Errno;
-import dev.isola.linux.internal.sys.LibC;
-import dev.isola.linux.internal.sys.Supervisor;
-
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
+import dev.isola.linux.internal.sys.Errno;
+import dev.isola.linux.internal.sys.Fd;
+import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.internal.sys.Supervisor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;

@@ -1,12 +1,11 @@
 package dev.isola.linux.internal.landlock;
 
-import dev.isola.linux.internal.sys.Errno;
-import dev.isola.linux.internal.sys.LibC;
-
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import dev.isola.FilesystemRules;
 import dev.isola.UnsupportedFeatureException;
+import dev.isola.linux.internal.sys.Errno;
+import dev.isola.linux.internal.sys.LibC;
 import java.util.List;
 import java.util.Set;
 

@@ -1,16 +1,14 @@
 package dev.isola.linux.internal.launch;
 
-import dev.isola.linux.internal.rootfs.PrivateDir;
-
-import dev.isola.linux.internal.sys.Errno;
-import dev.isola.linux.internal.sys.LibC;
-import dev.isola.linux.internal.sys.Supervisor;
-
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.StringArray;
 import dev.isola.UnsupportedFeatureException;
+import dev.isola.linux.internal.rootfs.PrivateDir;
+import dev.isola.linux.internal.sys.Errno;
+import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.internal.sys.Supervisor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,7 +1,6 @@
 package dev.isola.linux.internal.plan;
 
 import dev.isola.linux.internal.sys.LibC;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

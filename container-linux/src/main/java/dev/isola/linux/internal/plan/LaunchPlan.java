@@ -1,8 +1,7 @@
 package dev.isola.linux.internal.plan;
 
-import dev.isola.linux.internal.launch.LauncherProtocol;
-
 import com.sun.jna.Memory;
+import dev.isola.linux.internal.launch.LauncherProtocol;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;

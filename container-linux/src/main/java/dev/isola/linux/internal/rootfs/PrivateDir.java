@@ -1,8 +1,7 @@
 package dev.isola.linux.internal.rootfs;
 
-import dev.isola.linux.internal.sys.LibC;
-
 import dev.isola.UnsupportedFeatureException;
+import dev.isola.linux.internal.sys.LibC;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

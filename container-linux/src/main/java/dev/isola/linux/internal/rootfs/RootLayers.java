@@ -1,13 +1,11 @@
 package dev.isola.linux.internal.rootfs;
 
-import dev.isola.linux.internal.sys.LibC;
-import dev.isola.linux.internal.sys.ProcessStart;
-
-
 import dev.isola.ContainerException;
 import dev.isola.ContainerSpec;
 import dev.isola.FileCopy;
 import dev.isola.Overlay;
+import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.internal.sys.ProcessStart;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;

@@ -1,12 +1,11 @@
 package dev.isola.linux.internal.rootfs;
 
-import dev.isola.linux.internal.sys.Errno;
-import dev.isola.linux.internal.sys.LibC;
-
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import dev.isola.ContainerException;
 import dev.isola.FileCopy;
+import dev.isola.linux.internal.sys.Errno;
+import dev.isola.linux.internal.sys.LibC;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;

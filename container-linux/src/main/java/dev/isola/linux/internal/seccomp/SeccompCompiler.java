@@ -1,17 +1,16 @@
 package dev.isola.linux.internal.seccomp;
 
-import dev.isola.linux.internal.sys.Errno;
-import dev.isola.linux.internal.sys.LibC;
-
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import dev.isola.Capability;
 import dev.isola.ContainerStartException;
-import dev.isola.SeccompPolicy;
 import dev.isola.SeccompPolicy.Action;
 import dev.isola.SeccompPolicy.Condition;
 import dev.isola.SeccompPolicy.Rule;
+import dev.isola.SeccompPolicy;
+import dev.isola.linux.internal.sys.Errno;
+import dev.isola.linux.internal.sys.LibC;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

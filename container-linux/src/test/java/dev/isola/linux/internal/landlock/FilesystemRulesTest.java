@@ -1,19 +1,5 @@
 package dev.isola.linux.internal.landlock;
 
-import dev.isola.linux.internal.plan.IdMaps;
-
-import dev.isola.linux.internal.plan.Host;
-import dev.isola.linux.internal.plan.LaunchPlan;
-import dev.isola.linux.internal.launch.Launcher;
-import dev.isola.linux.internal.container.LinuxContainer;
-import dev.isola.linux.internal.plan.PlanCompiler;
-import dev.isola.linux.internal.sys.Supervisor;
-
-import dev.isola.linux.internal.landlock.Landlock;
-import dev.isola.linux.testing.Leftovers;
-import dev.isola.linux.internal.sys.LibC;
-import dev.isola.linux.testing.Run;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -25,8 +11,18 @@ import dev.isola.ContainerStartException;
 import dev.isola.FilesystemRules;
 import dev.isola.Mount;
 import dev.isola.UnsupportedFeatureException;
+import dev.isola.linux.internal.container.LinuxContainer;
+import dev.isola.linux.internal.launch.Launcher;
+import dev.isola.linux.internal.plan.Host;
+import dev.isola.linux.internal.plan.IdMaps;
 import dev.isola.linux.internal.plan.LaunchPlan.Op;
 import dev.isola.linux.internal.plan.LaunchPlan.Step;
+import dev.isola.linux.internal.plan.LaunchPlan;
+import dev.isola.linux.internal.plan.PlanCompiler;
+import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.internal.sys.Supervisor;
+import dev.isola.linux.testing.Leftovers;
+import dev.isola.linux.testing.Run;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,25 +1,21 @@
 package dev.isola.linux.internal.launch;
 
-import dev.isola.linux.internal.plan.IdMaps;
-
-import dev.isola.linux.internal.plan.Host;
-import dev.isola.linux.testing.HostState;
-import dev.isola.linux.internal.launch.Launcher;
-import dev.isola.linux.testing.Leftovers;
-import dev.isola.linux.internal.container.LinuxContainer;
-import dev.isola.linux.internal.plan.PlanCompiler;
-import dev.isola.linux.testing.Run;
-import dev.isola.linux.internal.sys.Supervisor;
-
-import dev.isola.linux.testing.SandboxProbe;
-import dev.isola.linux.testing.TestRootfs;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.isola.Container;
 import dev.isola.ContainerSpec;
 import dev.isola.Namespace;
+import dev.isola.linux.internal.container.LinuxContainer;
+import dev.isola.linux.internal.plan.Host;
+import dev.isola.linux.internal.plan.IdMaps;
+import dev.isola.linux.internal.plan.PlanCompiler;
+import dev.isola.linux.internal.sys.Supervisor;
+import dev.isola.linux.testing.HostState;
+import dev.isola.linux.testing.Leftovers;
+import dev.isola.linux.testing.Run;
+import dev.isola.linux.testing.SandboxProbe;
+import dev.isola.linux.testing.TestRootfs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

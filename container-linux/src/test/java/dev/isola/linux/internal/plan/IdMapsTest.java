@@ -3,8 +3,8 @@ package dev.isola.linux.internal.plan;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.isola.IdMapping;
 import dev.isola.IdMapping.Range;
+import dev.isola.IdMapping;
 import dev.isola.UnsupportedFeatureException;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,5 @@
 package dev.isola.linux.internal.plan;
 
-
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,8 +7,8 @@ import dev.isola.Capability;
 import dev.isola.Container;
 import dev.isola.ContainerSpec;
 import dev.isola.ContainerStartException;
-import dev.isola.IdMapping;
 import dev.isola.IdMapping.Range;
+import dev.isola.IdMapping;
 import dev.isola.Mount;
 import dev.isola.Namespace;
 import dev.isola.Stdio;

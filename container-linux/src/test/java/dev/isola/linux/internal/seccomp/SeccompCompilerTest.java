@@ -1,14 +1,12 @@
 package dev.isola.linux.internal.seccomp;
 
-
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isola.Capability;
-import dev.isola.SeccompPolicy;
 import dev.isola.SeccompPolicy.Action;
 import dev.isola.SeccompPolicy.Condition;
 import dev.isola.SeccompPolicy.Rule;
+import dev.isola.SeccompPolicy;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.isola.linux;
+package dev.isola.linux.internal.plan;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.isola.Container;
 import dev.isola.Limits;
 import dev.isola.Mount;
+import dev.isola.linux.testing.HostState;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
