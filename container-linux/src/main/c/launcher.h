@@ -99,10 +99,15 @@ enum usage_format { USAGE_NANOSECONDS = 1, USAGE_CPU_STAT = 2 }; /* OP_CPU_LIMIT
 struct wire_msg {
   int32_t type, step, err, value;
 };
+#define WIRE_MSG_SIZE 16
+_Static_assert(sizeof(struct wire_msg) == WIRE_MSG_SIZE, "the JVM reads 16-byte messages");
 
 /* A container's descriptors, as the JVM sends them in one SCM_RIGHTS message. The end of the
    status pipe tells the JVM that the container and everything of it on the host are gone. */
 enum launch_fd { FD_STDIN = 0, FD_STDOUT = 1, FD_STDERR = 2, FD_PLAN = 3, FD_STATUS = 4, FD_CONTROL = 5, LAUNCH_FDS = 6 };
+
+/* The launch server's end of its socket to the JVM; 0-2 are /dev/null. */
+#define SERVER_SOCKET_FD 3
 
 /* ---- inside the launcher ---- */
 

@@ -261,8 +261,8 @@ void serve(void) {
    * the command starts with the umask of Docker and runc.
    */
   umask(022);
-  server.socket_fd = 3;
-  if (close_from(4, 0) < 0) _exit(1);
+  server.socket_fd = SERVER_SOCKET_FD;
+  if (close_from(SERVER_SOCKET_FD + 1, 0) < 0) _exit(1);
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);

@@ -160,8 +160,8 @@ class EscapeNetworkTest {
   }
 
   /**
-   * The launch server's spare network namespace (made ahead of time as root; see launcher.c,
-   * make_spare_net) goes to one container only: containers started one after another, running
+   * The launch server's spare network namespace (made ahead of time as root; see
+   * clone.c) goes to one container only: containers started one after another, running
    * side by side, each have their own, none the host's, each with loopback up.
    */
   @Test

@@ -372,8 +372,12 @@ class ReliabilityTest {
         }
         s = c.container().waitFor(Duration.ofSeconds(10)).orElseThrow();
       }
-      assertThat(s.reason()).as(how).isEqualTo(ExitReason.SIGNALED);
+      // the server's death is the runtime's failure, not the container's: the verdict says so
+      assertThat(s.reason()).as(how).isEqualTo(how.equals("server") ? ExitReason.RUNTIME_FAILURE : ExitReason.SIGNALED);
       assertThat(s.signal()).as(how).contains(how.equals("crash") ? Signal.SEGV : Signal.KILL);
+      if (how.equals("server")) {
+        assertThat(s.runtimeFailure()).hasValueSatisfying(m -> assertThat(m).contains("launch server (pid " + server + ")"));
+      }
       // the init dies of its parent-death signal when the server dies, which nothing waits for
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
       while ((inside.stream().anyMatch(Leftovers::processExists) || how.equals("server") && Files.exists(Path.of("/proc/" + server)))

@@ -3,6 +3,7 @@ package dev.isola.linux;
 import dev.isola.Container;
 import dev.isola.ContainerException;
 import dev.isola.ContainerSpec;
+import dev.isola.ExitStatus;
 import dev.isola.FileCopy;
 import dev.isola.FilesystemRules;
 import dev.isola.IdMapping;
@@ -62,8 +63,9 @@ public final class RootlessMain {
     report("peak-memory", () -> {
       // dd fills a 40 MiB buffer: without a cgroup the peak comes from the exit's resource usage
       try (Container c = sh(rootfs, "dd if=/dev/zero of=/dev/null bs=40M count=1 2>/dev/null").start()) {
-        long peak = c.waitFor().peakMemoryBytes();
-        return peak >= (40L << 20) && peak < (200L << 20) ? "about 40 MiB" : "peak " + peak;
+        ExitStatus s = c.waitFor();
+        long peak = s.peakMemoryBytes();
+        return (peak >= (40L << 20) && peak < (200L << 20) ? "about 40 MiB" : "peak " + peak) + ", " + s.accounting();
       }
     });
     report("exit-and-kill", () -> {

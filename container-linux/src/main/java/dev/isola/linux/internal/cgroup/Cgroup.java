@@ -70,9 +70,14 @@ public final class Cgroup {
     try {
       Set<Controller> wanted = EnumSet.copyOf(needed.isEmpty() ? EnumSet.of(Controller.UNIFIED) : needed.keySet());
       wanted.add(Controller.UNIFIED);
+      // joined for accounting even without a limit, where the host lets us: the verdict's peak
+      // memory and OOM kills, and stats' memory and pids, come from them (none is required)
+      wanted.add(Controller.MEMORY);
+      wanted.add(Controller.PIDS);
       if (host.parent(Controller.UNIFIED).isEmpty()) {
         wanted.remove(Controller.UNIFIED);
         wanted.add(Controller.FREEZER); // a v1 host: pause through the v1 freezer
+        wanted.add(Controller.CPUACCT); // and CPU time from cpuacct
       }
       for (Controller c : wanted) {
         // the first limit that may not go without c; none: c may be skipped
@@ -252,7 +257,7 @@ public final class Cgroup {
     return Optional.ofNullable(dirs.get(Controller.UNIFIED));
   }
 
-  /** The file the launcher reads the container's CPU time from, and its format (launcher.c's usage_format). */
+  /** The file the launcher reads the container's CPU time from, and its format (launcher.h's usage_format). */
   public Optional<Map.Entry<Path, Integer>> cpuUsageFile() {
     if (has(Controller.UNIFIED)) {
       return Optional.of(Map.entry(dirs.get(Controller.UNIFIED).resolve("cpu.stat"), LauncherProtocol.USAGE_CPU_STAT));

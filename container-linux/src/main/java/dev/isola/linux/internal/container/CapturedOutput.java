@@ -63,7 +63,7 @@ public final class CapturedOutput implements Supervisor.Watched {
     this.supervisor = supervisor;
     this.fd = fd;
     this.budget = budget;
-    LibC.fcntl(fd, 4 /* F_SETFL */, LibC.O_NONBLOCK);
+    LibC.fcntl(fd, LibC.F_SETFL, LibC.O_NONBLOCK);
     supervisor.watch(fd, this);
   }
 

@@ -78,12 +78,15 @@ public final class Launcher {
 
   /**
    * Hands a container's descriptors to the launch server, {@code fds[i]} as the container's
-   * descriptor {@code i} (0 to 5; see {@code launcher.c}). The server, started once per JVM,
+   * descriptor {@code i} (see {@code enum launch_fd} in {@code launcher.h}). The server, started once per JVM,
    * starts and watches every container of this JVM: a spawn from the JVM costs milliseconds (the
    * JVM is a large process), a clone of the small server a fraction of one, and a container needs
    * no process of its own outside. The caller may close its copies of the descriptors on return.
    */
   public synchronized void launch(int[] fds) throws IOException {
+    if (fds.length != LauncherProtocol.LAUNCH_FDS) {
+      throw new IllegalArgumentException("a container travels with " + LauncherProtocol.LAUNCH_FDS + " descriptors, not " + fds.length);
+    }
     if (!send(server(), fds)) {
       int failed = Native.getLastError();
       if (failed != Errno.EPIPE && failed != Errno.ECONNREFUSED) {
@@ -145,9 +148,9 @@ public final class Launcher {
 
   /** The server's descriptors: its stdio on /dev/null, and its end of the socket. */
   private static int[] serverDescriptors(int devnull, int socket) {
-    int[] fds = new int[LauncherProtocol.FD_SERVER_SOCKET + 1];
+    int[] fds = new int[LauncherProtocol.SERVER_SOCKET_FD + 1];
     java.util.Arrays.fill(fds, devnull);
-    fds[LauncherProtocol.FD_SERVER_SOCKET] = socket;
+    fds[LauncherProtocol.SERVER_SOCKET_FD] = socket;
     return fds;
   }
 

@@ -3,9 +3,9 @@ package dev.isola.linux.internal.launch;
 /**
  * What the JVM and the native launcher agree on, in one place: the launch plan's header and op
  * numbers, the descriptors a container arrives with, and the status messages the launcher
- * writes back. The names are the C side's own ({@code launcher.c}: {@code PLAN_MAGIC}, {@code
- * enum op}, {@code enum msg}, {@code enum limit}, {@code enum usage_format}); a test compares
- * the two.
+ * writes back. The names are the C side's own ({@code launcher.h}: {@code PLAN_MAGIC}, {@code
+ * enum op}, {@code enum msg}, {@code enum limit}, {@code enum usage_format}); {@code LauncherProtocolTest}
+ * compares the two.
  */
 public final class LauncherProtocol {
   /** The first word of a launch plan, "ISOL" in little-endian order. */
@@ -52,13 +52,13 @@ public final class LauncherProtocol {
   public static final int FD_STATUS = 4;
   public static final int FD_CONTROL = 5;
   /** How many descriptors travel with each container. */
-  public static final int FD_COUNT = 6;
+  public static final int LAUNCH_FDS = 6;
   /** The launch server's end of its socket to the JVM. */
-  public static final int FD_SERVER_SOCKET = 3;
+  public static final int SERVER_SOCKET_FD = 3;
 
   // enum msg: the status messages, 16 bytes each (type and three ints); TEXT and USAGE carry
   // the length of their payload in the last int, and the payload after
-  public static final int MSG_SIZE = 16;
+  public static final int WIRE_MSG_SIZE = 16;
   public static final int MSG_STARTED = 1;
   public static final int MSG_FAILED = 2;
   public static final int MSG_EXITED = 3;

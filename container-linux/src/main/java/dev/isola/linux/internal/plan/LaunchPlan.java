@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * The flat list of steps the native launcher carries out, with each step's description for error
- * messages. Immutable once built; {@link #bytes()} is the wire form that {@code launcher.c} reads
+ * messages. Immutable once built; {@link #bytes()} is the wire form that {@code plan.c} reads
  * (the format is described at the top of that file, and the op numbers must match its {@code enum
  * op}).
  */

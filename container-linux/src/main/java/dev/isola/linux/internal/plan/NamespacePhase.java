@@ -40,10 +40,10 @@ final class NamespacePhase {
       // the cgroup namespace comes after the move into the container's cgroup, so that it is rooted there
       flags |= n == Namespace.CGROUP ? 0 : CLONE_FLAGS.get(n);
     }
-    // into the cgroup at once where the host's tree is v2: see launcher.c, clone_child
+    // into the cgroup at once where the host's tree is v2: see clone.c, clone_child
     Optional<Path> into = cgroup.flatMap(Cgroup::unifiedDir);
     // a network namespace the launch server made ahead of time will do, where no capability would
-    // act on it (see launcher.c, make_spare_net)
+    // act on it (see clone.c, the spare network namespace)
     long spareNetwork = spec.capabilities().isEmpty() ? 1 : 0;
     plan.add(Op.CLONE, List.of(flags, spareNetwork), List.of(into.map(Path::toString).orElse("")),
         "create namespaces " + names(ns) + into.map(d -> " in the cgroup " + d).orElse(""));

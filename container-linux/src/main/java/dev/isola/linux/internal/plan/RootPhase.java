@@ -57,7 +57,7 @@ final class RootPhase {
   }
 
   /**
-   * Opens the root's layers, while the file system uid is still the caller's (see launcher.c,
+   * Opens the root's layers, while the file system uid is still the caller's (see child.c,
    * do_open_path): the clone reaches them through these descriptors.
    */
   static void openLayers(LaunchPlan.Builder plan, RootLayers l) {

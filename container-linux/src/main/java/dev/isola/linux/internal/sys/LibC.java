@@ -25,6 +25,7 @@ public final class LibC {
   public static final int AT_SYMLINK_NOFOLLOW = 0x100;
 
   public static final int F_DUPFD_CLOEXEC = 1030;
+  public static final int F_SETFL = 4;
   public static final int F_ADD_SEALS = 1033;
   public static final int F_SEAL_SEAL = 1;
   public static final int F_SEAL_SHRINK = 2;

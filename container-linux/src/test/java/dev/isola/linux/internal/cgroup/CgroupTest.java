@@ -63,13 +63,16 @@ class CgroupTest {
   @Test
   void aControllerOffInTheParentIsTurnedOnAndOneOnIsLeftAlone(@TempDir Path root) throws IOException {
     Path control = Files.writeString(root.resolve("cgroup.subtree_control"), "pids\n");
-    CgroupHost pureV2 = new CgroupHost(Mode.V2,
-        Map.of(Controller.UNIFIED, root, Controller.MEMORY, root, Controller.PIDS, root), List.of("memory", "pids"));
-    Path pids = Cgroup.create(pureV2, Limits.builder().pids(10).build(), 1000).orElseThrow().unifiedDir().orElseThrow();
+    CgroupHost pidsOnly = new CgroupHost(Mode.V2, Map.of(Controller.UNIFIED, root, Controller.PIDS, root), List.of("pids"));
+    Path pids = Cgroup.create(pidsOnly, Limits.builder().pids(10).build(), 1000).orElseThrow().unifiedDir().orElseThrow();
     assertThat(control).hasContent("pids");
     assertThat(pids.resolve("pids.max")).hasContent("10");
-    Path memory = Cgroup.create(pureV2, Limits.builder().memory(64L << 20).build(), 1000).orElseThrow().unifiedDir().orElseThrow();
+    // memory is turned on even without a memory limit: the verdict's peak memory comes from it
+    CgroupHost withMemory = new CgroupHost(Mode.V2, Map.of(Controller.UNIFIED, root, Controller.MEMORY, root), List.of("memory"));
+    Path unlimited = Cgroup.create(withMemory, Limits.builder().build(), 1000).orElseThrow().unifiedDir().orElseThrow();
     assertThat(control).hasContent("+memory");
+    assertThat(unlimited.resolve("memory.max")).doesNotExist();
+    Path memory = Cgroup.create(withMemory, Limits.builder().memory(64L << 20).build(), 1000).orElseThrow().unifiedDir().orElseThrow();
     assertThat(memory.resolve("memory.max")).hasContent(Long.toString(64L << 20));
   }
 
