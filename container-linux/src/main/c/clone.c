@@ -184,6 +184,90 @@ static pid_t clone_child(const struct step *s, int *joined) {
   return pid;
 }
 
+/* The namespaces a server holds of a container, in the order an exec joins them: the user
+   namespace first, which gives it the right to join the others. */
+static const int ns_flags[NS_HELD] = {CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWPID};
+static const char *const ns_names[NS_HELD] = {"user", "mnt", "uts", "ipc", "net", "pid"};
+
+/*
+ * Joins the container's namespaces that the ENTER step names; -1 with errno if one is missing or
+ * may not be joined. Each is joined as soon as it may be: as root, all before the user namespace
+ * (a spare network namespace belongs to the host's, where the container's root has no right); an
+ * ordinary user joins the user namespace first, whose root may then join the others.
+ */
+static int join_namespaces(const struct container *target, uint64_t flags) {
+  int joined[NS_HELD] = {0};
+  for (int pass = 0; pass < 2; pass++) {
+    for (int i = 0; i < NS_HELD; i++) {
+      if (!(flags & (uint64_t)ns_flags[i]) || joined[i]) continue;
+      if (target->ns[i] < 0) {
+        errno = EBADF;
+        return -1;
+      }
+      /* the user namespace last in the first pass; in the second, any that still fails fails */
+      if (pass == 0 && ns_flags[i] == CLONE_NEWUSER) continue;
+      if (setns(target->ns[i], ns_flags[i]) == 0) {
+        joined[i] = 1;
+      } else if (pass == 1 || errno != EPERM) {
+        return -1;
+      }
+    }
+    if (pass == 0 && (flags & CLONE_NEWUSER)) {
+      if (setns(target->ns[0], CLONE_NEWUSER) < 0) return -1;
+      joined[0] = 1;
+    }
+  }
+  return 0;
+}
+
+/*
+ * An exec's process (an ENTER step instead of CLONE). A process cloned into the container's
+ * cgroup joins the namespaces the server holds of the container, user namespace first: as the
+ * container's root it may, where an ordinary user's server could not join the pid namespace
+ * itself. Joining a pid namespace moves only the children, so it clones the exec's process there
+ * as the server's child (CLONE_PARENT), tells the server its pid, and ends. The server reaps
+ * both, and reports the exec's end as a container's. The cgroup namespace is a new one, rooted
+ * at the container's cgroup as the container's is (the plan's UNSHARE step).
+ */
+static pid_t enter_child(const struct step *s, int *joined) {
+  /*
+   * Only into a container of this server that it has not reaped: its pid cannot have been reused
+   * (a zombie keeps it), so the namespaces are the container's.
+   */
+  const struct container *target = server.containers;
+  while (target != NULL && target->child != (pid_t)s->ints[1]) target = target->next;
+  if (target == NULL) {
+    errno = ESRCH;
+    return -1;
+  }
+  int answer[2];
+  if (pipe2(answer, O_CLOEXEC) < 0) return -1;
+  uint64_t none[2] = {0, 0}; /* no new namespace: a plain clone, into the cgroup */
+  struct step plain = {OP_CLONE, 2, s->nstrs, none, s->strs};
+  pid_t mid = clone_child(&plain, joined);
+  if (mid == 0) {
+    int32_t pid = join_namespaces(target, s->ints[0]) < 0 ? -errno : 0;
+    if (pid == 0) {
+      pid = (int32_t)syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+      if (pid == 0) return 0; /* the exec's process: on to its steps */
+      if (pid < 0) pid = -errno;
+    }
+    while (write(answer[1], &pid, sizeof pid) < 0 && errno == EINTR) {
+    }
+    _exit(0);
+  }
+  int e = errno;
+  close(answer[1]);
+  int32_t pid = -e;
+  if (mid > 0 && read_full(answer[0], &pid, sizeof pid) != (ssize_t)sizeof pid) pid = -ECHILD;
+  close(answer[0]);
+  if (pid <= 0) {
+    errno = -pid;
+    return -1;
+  }
+  return pid;
+}
+
 /*
  * The clone, before its steps: its stdio at 0-2 and its ends of the three pipes at 3-5, nothing
  * else of the server's (the other containers' descriptors among them).
@@ -231,11 +315,13 @@ int clone_and_prepare(struct container *c, const struct plan *p, const int stdio
    * gives a non-dumpable process's /proc files, the clone's uid_map among them, to root. The
    * child drops it at SYNC, before the container can run code.
    */
-  prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+  int enter = steps[0].op == OP_ENTER;
+  /* not an exec's: it writes no id map, and the container's processes must never ptrace it */
+  if (!enter) prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   pid_t parent = getpid();
   int joined;
-  take_spare_net(&steps[0]);
-  c->child = clone_child(&steps[0], &joined);
+  if (!enter) take_spare_net(&steps[0]);
+  c->child = enter ? enter_child(&steps[0], &joined) : clone_child(&steps[0], &joined);
   if (c->child == 0) become_child(p, stdio, &pp, parent);
   int e = errno;
   leave_spare_net();
@@ -253,15 +339,19 @@ int clone_and_prepare(struct container *c, const struct plan *p, const int stdio
     if (join_cgroup(c->child, procs) < 0) r0 = fail_with(r, 0, errno, 0);
   }
   /*
-   * Held until the exit report has gone: the teardown of the container's mount namespace (an
-   * unmount of every mount, which waits for an RCU grace period) then comes after the report
-   * instead of before it, in the container's last process. If it cannot be held, the teardown
-   * just stays where it was.
+   * Its namespaces, opened while it is still dumpable (until its SYNC): an exec joins them
+   * through these, since the kernel lets no ordinary user open or setns (by pidfd) the
+   * namespaces of a process that is not dumpable, as the container's init never again is. The
+   * mount namespace's also holds its teardown (an unmount of every mount, which waits for an RCU
+   * grace period) until the exit report has gone, instead of before it. A namespace that cannot
+   * be opened only leaves an exec without it (it fails).
    */
-  if (r0 == 0 && (steps[0].ints[0] & CLONE_NEWNS)) {
-    char ns[64];
-    snprintf(ns, sizeof ns, "/proc/%d/ns/mnt", (int)c->child);
-    c->mount_ns = open(ns, O_RDONLY | O_CLOEXEC);
+  for (int i = 0; r0 == 0 && !enter && i < NS_HELD; i++) {
+    if (steps[0].ints[0] & (uint64_t)ns_flags[i]) {
+      char ns[64];
+      snprintf(ns, sizeof ns, "/proc/%d/ns/%s", (int)c->child, ns_names[i]);
+      c->ns[i] = open(ns, O_RDONLY | O_CLOEXEC);
+    }
   }
   for (uint32_t i = 1; r0 == 0 && i < p->nsteps; i++) {
     const struct step *s = &steps[i];

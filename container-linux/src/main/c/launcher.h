@@ -57,6 +57,8 @@ enum op {
   OP_JOIN_CGROUP = 5, /* strs: a cgroup.procs file to write the child's pid to */
   OP_WALL_LIMIT = 6,  /* ints: milliseconds from the start to the kill */
   OP_CPU_LIMIT = 7,   /* ints: limit and grace in microseconds, a usage_format; strs: usage file */
+  OP_ENTER = 8,       /* instead of CLONE, for an exec: ints: the namespaces to join (clone flags), the pid of
+                         the container's first process; strs: cgroup v2 directory to start in ("" = none) */
   /* carried out by the child, inside */
   OP_MOUNT = 10,      /* ints: flags; strs: source, target, fstype, data ("" = none) */
   OP_REMOUNT = 11,    /* ints: flags to add; strs: target. Keeps the flags the mount has */
@@ -199,12 +201,16 @@ struct watch {
   enum watch_kind kind;
 };
 
+/* The namespaces the server holds of each container: user, mnt, uts, ipc, net, pid (clone.c). */
+#define NS_HELD 6
+
 /* What the server keeps of one container, from its start to its end. */
 struct container {
   struct container *next;
   pid_t child;
   int status, control, exec_fd, result_fd;
-  int mount_ns; /* held until the exit report has gone: see finish() */
+  int ns[NS_HELD]; /* its namespaces, for an exec to join (see clone.c); the mount namespace's also
+                     holds its teardown until the exit report has gone */
   struct report failure;
   int failed;
   int64_t started_ms; /* CLOCK_MONOTONIC, for the wall-time limit */

@@ -77,6 +77,7 @@ int read_plan(int fd, struct plan *p, struct report *r) {
     }
   }
 #undef TAKE
-  if (p->nsteps == 0 || p->steps[0].op != OP_CLONE) return fail_with(r, -1, EINVAL, 5);
+  if (p->nsteps == 0 || (p->steps[0].op != OP_CLONE && p->steps[0].op != OP_ENTER)) return fail_with(r, -1, EINVAL, 5);
+  if (p->steps[0].nints < 2 && p->steps[0].op == OP_ENTER) return fail_with(r, -1, EINVAL, 5);
   return 0;
 }

@@ -59,7 +59,8 @@ void release(struct container *c) {
   close_watched(&c->control);
   if (c->result_fd >= 0) close(c->result_fd);
   if (c->cpu_usage_fd >= 0) close(c->cpu_usage_fd);
-  if (c->mount_ns >= 0) close(c->mount_ns);
+  for (int i = 0; i < NS_HELD; i++)
+    if (c->ns[i] >= 0) close(c->ns[i]);
   close(c->status); /* last: its end tells the JVM that all of the container is gone */
   free(c);
 }
@@ -176,14 +177,15 @@ static void start_container(const int fds[LAUNCH_FDS]) {
   }
   c->status = fds[FD_STATUS];
   c->control = fds[FD_CONTROL];
-  c->child = c->exec_fd = c->result_fd = c->mount_ns = c->cpu_usage_fd = -1;
+  c->child = c->exec_fd = c->result_fd = c->cpu_usage_fd = -1;
+  for (int i = 0; i < NS_HELD; i++) c->ns[i] = -1;
   c->wall_limit_ms = c->cpu_limit_us = -1;
   c->started_ms = now_ms();
   struct report r;
   memset(&r, 0, sizeof r);
   struct plan plan;
   int ok = read_plan(fds[FD_PLAN], &plan, &r) == 0;
-  if (ok && !(plan.steps[0].ints[0] & CLONE_NEWPID) && !server.one_container) {
+  if (ok && plan.steps[0].op == OP_CLONE && !(plan.steps[0].ints[0] & CLONE_NEWPID) && !server.one_container) {
     pid_t m = fork();
     if (m < 0) ok = fail_with(&r, -1, errno, 6) == 0;
     if (m > 0) {

@@ -12,9 +12,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A running (or ended) container. Start one with {@code Container.builder()….start()}, read its
@@ -79,22 +76,12 @@ public final class Container implements AutoCloseable {
 
   /** Waits for the container to end. */
   public ExitStatus waitFor() throws InterruptedException {
-    try {
-      return running.exit().get();
-    } catch (ExecutionException e) {
-      throw new ContainerException("supervising the container failed", e.getCause());
-    }
+    return Waiting.waitFor(running.exit(), "container");
   }
 
   /** Waits at most {@code timeout} for the container to end; empty if it still runs. */
   public Optional<ExitStatus> waitFor(Duration timeout) throws InterruptedException {
-    try {
-      return Optional.of(running.exit().get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS));
-    } catch (TimeoutException e) {
-      return Optional.empty();
-    } catch (ExecutionException e) {
-      throw new ContainerException("supervising the container failed", e.getCause());
-    }
+    return Waiting.waitFor(running.exit(), timeout, "container");
   }
 
   /** Completes when the container has ended; completing the returned future changes nothing. */
@@ -112,6 +99,33 @@ public final class Container implements AutoCloseable {
    */
   public void kill(Signal signal) {
     running.kill(Objects.requireNonNull(signal, "signal"));
+  }
+
+  /**
+   * Runs {@code command} in the running container, like {@code docker exec}; see {@link
+   * #exec(ExecSpec)}.
+   */
+  public ExecProcess exec(String... command) {
+    return exec(ExecSpec.of(command));
+  }
+
+  /**
+   * Runs a process in the running container: it joins every namespace and the cgroup of the
+   * container (so the container's limits cover it; its cgroup namespace is its own, rooted at the
+   * container's cgroup, so it sees the same) and runs as confined as the container's
+   * command: the same user, capabilities, no_new_privs, filesystem rules, seccomp filter and
+   * rlimits, unless {@code spec} sets the user. Its orphans are the container's init's. It has
+   * pipes of its own and an {@link ExitStatus} of its own, whose usage figures are the process's
+   * ({@link ExitStatus.Accounting#RUSAGE}); the container's cover it too.
+   *
+   * @throws ContainerException if the container has ended, is closed or is paused (the message
+   *     says which)
+   * @throws UnsupportedFeatureException if the container shares the host's pid namespace, or the
+   *     runtime cannot run a process in a container
+   */
+  public ExecProcess exec(ExecSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    return new ExecProcess(spec, running.exec(spec));
   }
 
   /** Kills every process of the container at once ({@code SIGKILL}); does nothing once it has ended. */

@@ -261,7 +261,6 @@ public final class ContainerSpec {
     private @Nullable Path imageUpper;
     private @Nullable Boolean readOnlyRootfs;
     private List<String> command = List.of();
-    private static final java.util.regex.Pattern PORTABLE_NAME = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private final Map<String, String> env = new LinkedHashMap<>();
     /** Whether PATH is still the default, which an image's PATH replaces. */
     private boolean defaultPath = true;
@@ -393,26 +392,13 @@ public final class ContainerSpec {
     }
 
     public Builder command(List<String> argv) {
-      Objects.requireNonNull(argv, "command");
-      for (String arg : argv) {
-        Objects.requireNonNull(arg, "command contains null");
-        if (arg.indexOf('\0') >= 0) {
-          throw new IllegalArgumentException("command argument contains a NUL character: \"" + arg.replace("\0", "\\0") + "\"");
-        }
-      }
-      this.command = List.copyOf(argv);
+      this.command = Arguments.command(argv);
       return this;
     }
 
     /** Sets one environment variable; the environment starts with only {@code PATH}. */
     public Builder env(String name, String value) {
-      Objects.requireNonNull(name, "name");
-      if (!PORTABLE_NAME.matcher(name).matches()) {
-        throw new IllegalArgumentException("invalid environment variable name \"" + ContainerPaths.printable(name)
-            + "\": not portable; a name is letters, digits and '_', not starting with a digit;"
-            + " use envNonPortable(name, value) for a name a program needs anyway");
-      }
-      return putEnv(name, value);
+      return putEnv(Arguments.portableEnvName(name), value);
     }
 
     /**
@@ -430,11 +416,7 @@ public final class ContainerSpec {
     }
 
     private Builder putEnv(String name, String value) {
-      Objects.requireNonNull(value, "value");
-      if (value.indexOf('\0') >= 0) {
-        throw new IllegalArgumentException("value of environment variable " + name + " contains a NUL character");
-      }
-      env.put(name, value);
+      env.put(name, Arguments.envValue(name, value));
       if (name.equals("PATH")) {
         defaultPath = false;
       }

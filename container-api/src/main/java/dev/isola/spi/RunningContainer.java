@@ -1,6 +1,7 @@
 package dev.isola.spi;
 
 import dev.isola.ContainerStats;
+import dev.isola.ExecSpec;
 import dev.isola.ExitStatus;
 import dev.isola.FileCopy;
 import dev.isola.Signal;
@@ -48,6 +49,15 @@ public interface RunningContainer {
    * cannot enforce required rules refuses to start the container instead.
    */
   int filesystemRulesLevel();
+
+  /**
+   * Runs a process in the running container; see {@link dev.isola.Container#exec(ExecSpec)}. A
+   * runtime that cannot throws {@link dev.isola.UnsupportedFeatureException}.
+   */
+  default RunningExec exec(ExecSpec spec) {
+    throw new dev.isola.UnsupportedFeatureException("exec into a running container", "this runtime ("
+        + getClass().getName() + ") cannot run a process in a container it started");
+  }
 
   /** Kills whatever still runs, waits for the end, and releases everything. Idempotent. */
   void close();

@@ -5,6 +5,7 @@ import dev.isola.ContainerSpec;
 import dev.isola.IdMapping;
 import dev.isola.linux.internal.cgroup.Cgroup;
 import dev.isola.linux.internal.cgroup.CgroupHost;
+import dev.isola.linux.internal.container.ExecPlans;
 import dev.isola.linux.internal.container.LinuxContainer;
 import dev.isola.linux.internal.launch.Launcher;
 import dev.isola.linux.internal.plan.Host;
@@ -68,7 +69,12 @@ public final class LinuxRuntimeProvider implements ContainerRuntimeProvider {
         layers = Optional.of(RootLayers.prepare(spec, rootIds, manyIdsRootless));
       }
       LaunchPlan plan = compiler.compile(spec, cgroup, layers);
-      return LinuxContainer.start(spec, plan, cgroup, layers, rootIds, Runtime.LAUNCHER, Runtime.SUPERVISOR);
+      Optional<Cgroup> joined = cgroup;
+      ExecPlans execPlans = (exec, pid) -> {
+        ContainerSpec execSpec = compiler.execSpec(spec, exec);
+        return new ExecPlans.Compiled(execSpec, compiler.compileExec(spec, execSpec, pid, joined));
+      };
+      return LinuxContainer.start(spec, plan, cgroup, layers, rootIds, execPlans, Runtime.LAUNCHER, Runtime.SUPERVISOR);
     } catch (RuntimeException e) {
       layers.ifPresent(RootLayers::remove);
       cgroup.ifPresent(Cgroup::remove);

@@ -3,6 +3,7 @@ package dev.isola.linux;
 import dev.isola.Container;
 import dev.isola.ContainerException;
 import dev.isola.ContainerSpec;
+import dev.isola.ExecProcess;
 import dev.isola.ExitStatus;
 import dev.isola.FileCopy;
 import dev.isola.FilesystemRules;
@@ -72,6 +73,17 @@ public final class RootlessMain {
       try (Container c = Container.builder().rootfs(rootfs).command("sleep", "60").start()) {
         c.kill(Signal.TERM);
         return c.waitFor(Duration.ofSeconds(10)).map(s -> s.reason() + " " + s.signal().orElse(null)).orElse("still running");
+      }
+    });
+    report("exec", () -> {
+      try (Container c = sh(rootfs, "readlink /proc/self/ns/user; exec sleep 60").hostname("rl").start()) {
+        String userNs = new java.io.BufferedReader(new java.io.InputStreamReader(c.stdout(), StandardCharsets.UTF_8)).readLine();
+        try (ExecProcess p = c.exec("sh", "-c", "hostname; id -u; grep NoNewPrivs /proc/self/status | tr -d '\\t'; readlink /proc/self/ns/user")) {
+          String[] out = new String(p.stdout().readAllBytes(), StandardCharsets.UTF_8).trim().split("\n");
+          ExitStatus s = p.waitFor();
+          return out[0] + " " + out[1] + " " + out[2] + " " + (out[3].equals(userNs) ? "same-userns" : "other-userns " + out[3])
+              + " exit " + s.exitCode();
+        }
       }
     });
     report("launcher", () -> {

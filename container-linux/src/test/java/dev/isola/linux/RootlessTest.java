@@ -96,6 +96,11 @@ class RootlessTest {
   }
 
   @Test
+  void anExecJoinsTheContainerAsItsRoot() {
+    assertThat(result("exec")).isEqualTo("rl 0 NoNewPrivs:1 same-userns exit 0");
+  }
+
+  @Test
   void theServerIsNotDumpableEvenForItsOwnUser() {
     assertThat(result("launcher")).isEqualTo("isola-server not dumpable");
   }

@@ -338,7 +338,7 @@ public final class Cgroup {
     }
   }
 
-  private boolean isFrozen() {
+  public boolean isFrozen() {
     if (has(Controller.UNIFIED)) {
       return keyed(dirs.get(Controller.UNIFIED).resolve("cgroup.events")).getOrDefault("frozen", 0L) == 1;
     }

@@ -94,6 +94,17 @@ final class LaunchDescriptors {
     return moved;
   }
 
+  /** Closes the JVM's own streams of a process; their descriptors are ours, so nothing is to be reported. */
+  static void closeQuietly(AutoCloseable... streams) {
+    for (AutoCloseable s : streams) {
+      try {
+        s.close();
+      } catch (Exception e) {
+        // our own descriptors: nothing to report
+      }
+    }
+  }
+
   static void closeAll(List<Integer> fds) {
     fds.forEach(LibC::close);
     fds.clear();

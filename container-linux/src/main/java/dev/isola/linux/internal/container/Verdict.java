@@ -1,6 +1,5 @@
 package dev.isola.linux.internal.container;
 
-import dev.isola.ContainerSpec;
 import dev.isola.ExitReason;
 import dev.isola.ExitStatus;
 import dev.isola.linux.internal.cgroup.Cgroup;
@@ -16,7 +15,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * container is dead.
  */
 final class Verdict {
-  private final ContainerSpec spec;
+  private final Optional<Duration> cpuLimit;
   private final long startNanos;
   /**
    * The signals the caller sent, bit {@code n} for signal {@code n}: a death by one of them is
@@ -28,8 +27,9 @@ final class Verdict {
   private int limitHit;
   private long[] usage;
 
-  Verdict(ContainerSpec spec, long startNanos) {
-    this.spec = spec;
+  /** {@code cpuLimit}: the CPU-time limit that the process's cgroup count is held to, if any. */
+  Verdict(Optional<Duration> cpuLimit, long startNanos) {
+    this.cpuLimit = cpuLimit;
     this.startNanos = startNanos;
   }
 
@@ -79,7 +79,6 @@ final class Verdict {
     long oomKills = cgroup.map(Cgroup::oomKills).orElse(0L);
     b.oomKills(oomKills);
     b.outputTruncated(outputTruncated);
-    Optional<Duration> cpuLimit = spec.limits().cpuTime();
     if (runtimeFailure != null) {
       b.runtimeFailure(runtimeFailure);
     } else if (limitHit == LauncherProtocol.LIMIT_WALL) {

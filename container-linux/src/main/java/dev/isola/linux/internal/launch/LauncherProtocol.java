@@ -20,6 +20,7 @@ public final class LauncherProtocol {
   public static final int OP_JOIN_CGROUP = 5;
   public static final int OP_WALL_LIMIT = 6;
   public static final int OP_CPU_LIMIT = 7;
+  public static final int OP_ENTER = 8;
   public static final int OP_MOUNT = 10;
   public static final int OP_REMOUNT = 11;
   public static final int OP_MKDIR = 13;

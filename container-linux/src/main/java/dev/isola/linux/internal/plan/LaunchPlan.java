@@ -25,6 +25,7 @@ public final class LaunchPlan {
     JOIN_CGROUP(LauncherProtocol.OP_JOIN_CGROUP),
     WALL_LIMIT(LauncherProtocol.OP_WALL_LIMIT),
     CPU_LIMIT(LauncherProtocol.OP_CPU_LIMIT),
+    ENTER(LauncherProtocol.OP_ENTER),
     MOUNT(LauncherProtocol.OP_MOUNT),
     REMOUNT(LauncherProtocol.OP_REMOUNT),
     MKDIR(LauncherProtocol.OP_MKDIR),

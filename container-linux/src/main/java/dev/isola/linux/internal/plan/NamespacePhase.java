@@ -48,11 +48,7 @@ final class NamespacePhase {
     plan.add(Op.CLONE, List.of(flags, spareNetwork), List.of(into.map(Path::toString).orElse("")),
         "create namespaces " + names(ns) + into.map(d -> " in the cgroup " + d).orElse(""));
     maps.ifPresent(m -> idMaps(plan, m));
-    cgroup.ifPresent(c -> {
-      for (Path procs : c.procsFiles()) {
-        plan.add(Op.JOIN_CGROUP, "move the container into the cgroup " + procs.getParent(), procs.toString());
-      }
-    });
+    joinCgroup(plan, cgroup);
     Limits limits = spec.limits();
     limits.wallTime().ifPresent(d -> plan.add(Op.WALL_LIMIT, d.toMillis(), "watch the wall time limit of " + d));
     limits.cpuTime().ifPresent(d -> cgroup.flatMap(Cgroup::cpuUsageFile).ifPresent(usage -> plan.add(Op.CPU_LIMIT,
@@ -60,6 +56,34 @@ final class NamespacePhase {
         "watch the CPU time limit of " + d + " in " + usage.getKey())));
     // always: the child goes on only while the launcher lives, and after it wrote the id maps
     plan.add(Op.SYNC, "wait for the launcher");
+  }
+
+  /**
+   * For an exec: a clone into the container's cgroup that joins its namespaces (those the
+   * launch server holds of the container whose first process is {@code pid}, the host's), then,
+   * like the container's own clone, becomes root of its user namespace and makes a cgroup
+   * namespace rooted at its cgroup ({@link #enter}).
+   */
+  void join(LaunchPlan.Builder plan, ContainerSpec spec, Optional<IdMaps> maps, Optional<Cgroup> cgroup, long pid) {
+    long flags = 0;
+    for (Namespace n : spec.namespaces()) {
+      flags |= n == Namespace.CGROUP ? 0 : CLONE_FLAGS.get(n);
+    }
+    Optional<Path> into = cgroup.flatMap(Cgroup::unifiedDir);
+    plan.add(Op.ENTER, List.of(flags, pid), List.of(into.map(Path::toString).orElse("")),
+        "enter the namespaces " + names(spec.namespaces()) + " of the container (its pid " + pid + ")"
+            + into.map(d -> " in the cgroup " + d).orElse(""));
+    joinCgroup(plan, cgroup);
+    plan.add(Op.SYNC, "wait for the launcher");
+    enter(plan, spec, maps);
+  }
+
+  private static void joinCgroup(LaunchPlan.Builder plan, Optional<Cgroup> cgroup) {
+    cgroup.ifPresent(c -> {
+      for (Path procs : c.procsFiles()) {
+        plan.add(Op.JOIN_CGROUP, "move the process into the cgroup " + procs.getParent(), procs.toString());
+      }
+    });
   }
 
   /** Inside the namespaces: root of the user namespace, then (rooted in its cgroup) the cgroup namespace. */

@@ -1,6 +1,7 @@
 package dev.isola.linux.internal.plan;
 
 import dev.isola.ContainerSpec;
+import dev.isola.ExecSpec;
 import dev.isola.linux.internal.cgroup.Cgroup;
 import dev.isola.linux.internal.landlock.Landlock;
 import dev.isola.linux.internal.rootfs.RootLayers;
@@ -70,6 +71,34 @@ public final class PlanCompiler {
     namespaces.configure(plan, spec);
     HardeningPhase.add(plan, spec, maps, landlockAbi(spec));
     ExecPhase.add(plan, spec);
+    return plan.build();
+  }
+
+  /**
+   * The spec an exec runs under in the container of {@code spec}: the container's confinement,
+   * with the exec's command, environment, working directory and user, and no init of its own
+   * (the container's reaps its orphans).
+   */
+  public ContainerSpec execSpec(ContainerSpec spec, ExecSpec exec) {
+    ContainerSpec.Builder b = spec.toBuilder().command(exec.command()).init(false);
+    exec.env().forEach(b::env);
+    exec.workingDirectory().ifPresent(b::workingDirectory);
+    if (exec.uid().isPresent()) {
+      b.user(exec.uid().getAsLong(), exec.gid().getAsLong());
+    }
+    return b.build();
+  }
+
+  /**
+   * The plan of an exec under {@code execSpec} (see {@link #execSpec}) in the running container
+   * of {@code spec}, whose first process is {@code pid} (the host's) and whose cgroup is {@code cgroup}.
+   */
+  public LaunchPlan compileExec(ContainerSpec spec, ContainerSpec execSpec, long pid, Optional<Cgroup> cgroup) {
+    Optional<IdMaps> maps = IdMaps.of(spec, host);
+    LaunchPlan.Builder plan = new LaunchPlan.Builder();
+    new NamespacePhase(host).join(plan, spec, maps, cgroup, pid);
+    HardeningPhase.add(plan, execSpec, maps, landlockAbi(execSpec));
+    ExecPhase.add(plan, execSpec);
     return plan.build();
   }
 

@@ -189,7 +189,7 @@ class FilesystemRulesTest {
     assertThat(plan.steps()).noneMatch(s -> s.op == Op.LANDLOCK);
     Supervisor supervisor = new Supervisor();
     LinuxContainer c = LinuxContainer.start(spec, plan, Optional.empty(), Optional.empty(),
-        IdMaps.rootIds(spec, Host.current()), Launcher.load(true, supervisor), supervisor);
+        IdMaps.rootIds(spec, Host.current()), (exec, pid) -> { throw new AssertionError("no exec here"); }, Launcher.load(true, supervisor), supervisor);
     try {
       assertThat(new String(c.stdout().readAllBytes())).isEqualTo("inside the test rootfs\n");
       assertThat(c.exit().get().isSuccess()).isTrue();

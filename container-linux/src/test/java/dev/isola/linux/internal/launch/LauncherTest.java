@@ -175,7 +175,7 @@ class LauncherTest {
     ContainerSpec spec = Run.sh("echo from the copy").build();
     Supervisor supervisor = new Supervisor();
     LinuxContainer c = LinuxContainer.start(spec, new PlanCompiler(Host.current()).compile(spec), java.util.Optional.empty(), java.util.Optional.empty(),
-        IdMaps.rootIds(spec, Host.current()), copy, supervisor);
+        IdMaps.rootIds(spec, Host.current()), (exec, pid) -> { throw new AssertionError("no exec here"); }, copy, supervisor);
     try {
       assertThat(new String(c.stdout().readAllBytes())).isEqualTo("from the copy\n");
       assertThat(c.exit().get().isSuccess()).isTrue();

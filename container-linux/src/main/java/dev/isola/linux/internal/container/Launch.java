@@ -1,0 +1,210 @@
+package dev.isola.linux.internal.container;
+
+import com.sun.jna.Memory;
+import dev.isola.ContainerException;
+import dev.isola.ContainerSpec;
+import dev.isola.Stdio;
+import dev.isola.linux.internal.launch.Launcher;
+import dev.isola.linux.internal.launch.LauncherProtocol;
+import dev.isola.linux.internal.launch.StatusReader;
+import dev.isola.linux.internal.plan.LaunchPlan;
+import dev.isola.linux.internal.sys.Fd;
+import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.internal.sys.Signals;
+import dev.isola.linux.internal.sys.Supervisor;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One process handed to the launch server (a container's first process, or an exec's): the
+ * descriptors sent with it, and the JVM's ends of its pipes: its stdio, the status pipe the
+ * launcher reports on, and the control pipe that carries signals (its end kills the process).
+ */
+final class Launch {
+  private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+  /** The JVM's ends of the process's stdin, stdout and stderr; -1 where that stream is no pipe. */
+  final int stdin;
+  final int stdout;
+  final int stderr;
+  final long startNanos;
+  final StatusReader reader;
+  private final Fd status;
+  private final int statusFd;
+  private final Fd control;
+  /** The process that watches this one, the launch server or a monitor, and this one's pid. */
+  private int monitorPid;
+  private int pid;
+  private int waitStatus = -1;
+  /** The op and errno of the step that failed the start, once it failed. */
+  private LaunchPlan.Op failedOp;
+  private int failedErrno;
+  /** Completes at the end of the status pipe: nothing of the process is left on the host. */
+  final CompletableFuture<Void> gone = new CompletableFuture<>();
+
+  private Launch(int[] ours, int statusFd, int controlFd, long startNanos) {
+    this.stdin = ours[0];
+    this.stdout = ours[1];
+    this.stderr = ours[2];
+    this.statusFd = statusFd;
+    this.status = new Fd(statusFd);
+    this.control = new Fd(controlFd);
+    this.reader = new StatusReader(status);
+    this.startNanos = startNanos;
+  }
+
+  /** Sends the process with its plan and stdio to the launch server; closes what it made if that fails. */
+  static Launch send(Stdio in, Stdio out, Stdio err, LaunchPlan plan, Launcher launcher) {
+    List<Integer> childSide = new ArrayList<>();
+    List<Integer> ours = new ArrayList<>();
+    try {
+      int[] i = LaunchDescriptors.stdio(in, 0, childSide, ours);
+      int[] o = LaunchDescriptors.stdio(out, 1, childSide, ours);
+      int[] e = LaunchDescriptors.stdio(err, 2, childSide, ours);
+      int planFd = LaunchDescriptors.planMemfd(plan, childSide);
+      int[] statusPipe = LaunchDescriptors.pipe(childSide, ours, true);
+      int[] controlPipe = LaunchDescriptors.pipe(childSide, ours, false);
+      long startNanos = System.nanoTime();
+      launcher.launch(new int[] {i[0], o[0], e[0], planFd, statusPipe[1], controlPipe[0]});
+      LaunchDescriptors.closeAll(childSide); // the launch server holds its own copies now
+      return new Launch(new int[] {i[1], o[1], e[1]}, statusPipe[0], controlPipe[1], startNanos);
+    } catch (IOException e) {
+      LaunchDescriptors.closeAll(childSide);
+      LaunchDescriptors.closeAll(ours); // without its status pipe, a launcher that did start kills what it started
+      throw new ContainerException("cannot start the container's launcher: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Reads the launcher's report: returns once the process runs, from then on watched by {@code
+   * watcher}; or throws naming the step that failed, with the status and control pipes closed.
+   */
+  void awaitStart(LaunchPlan plan, ContainerSpec spec, Supervisor supervisor, Supervisor.Watched watcher) {
+    StringBuilder text = new StringBuilder();
+    int[] msg;
+    try {
+      while ((msg = reader.next(true)) != null) {
+        if (msg[0] == LauncherProtocol.MSG_TEXT) {
+          text.append(reader.text());
+        } else if (msg[0] == LauncherProtocol.MSG_STARTED) {
+          monitorPid = msg[2];
+          pid = msg[3];
+          LibC.fcntl(statusFd, LibC.F_SETFL, LibC.O_NONBLOCK);
+          supervisor.watch(statusFd, watcher);
+          return;
+        } else if (msg[0] == LauncherProtocol.MSG_FAILED) {
+          closePipes();
+          failedOp = msg[1] >= 0 && msg[1] < plan.steps().size() ? plan.steps().get(msg[1]).op : null;
+          failedErrno = msg[2];
+          throw StartFailure.of(plan, spec, msg[1], msg[2], msg[3], text.toString());
+        }
+      }
+    } catch (IOException e) {
+      closePipes();
+      throw new ContainerException("cannot read the launcher's report: " + e.getMessage(), e);
+    }
+    closePipes();
+    throw new ContainerException("the launcher ended without a report: it was killed, or could not run");
+  }
+
+  /** After a failed {@link #awaitStart}: the kind of step that failed (null if none was named). */
+  LaunchPlan.Op failedOp() {
+    return failedOp;
+  }
+
+  int failedErrno() {
+    return failedErrno;
+  }
+
+  int pid() {
+    return pid;
+  }
+
+  /** Reads what the launcher reported since the last call; its facts of the end go to {@code verdict}. */
+  void readReports(Verdict verdict) {
+    int[] msg;
+    try {
+      while ((msg = reader.next(false)) != null) {
+        if (msg[0] == LauncherProtocol.MSG_EXITED) {
+          waitStatus = msg[3];
+        } else if (msg[0] == LauncherProtocol.MSG_LIMIT) {
+          verdict.limitHit(msg[3]);
+        } else if (msg[0] == LauncherProtocol.MSG_USAGE) {
+          verdict.usage(reader.longs());
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The process's wait status as the launcher reported it; -1 before that. */
+  int waitStatus() {
+    return waitStatus;
+  }
+
+  /**
+   * Whether the process has ended: the launcher reported its exit, or the launcher itself
+   * ended (it was killed, and what it watched with it).
+   */
+  boolean ended() {
+    return waitStatus >= 0 || reader.eof();
+  }
+
+  /** After {@link #ended()}: what failed when the launcher ended without a report; null when it reported. */
+  String runtimeFailure(String what) {
+    return waitStatus >= 0 ? null : "the launch server (pid " + monitorPid + ") ended while the " + what
+        + " ran (it was killed or crashed), and the " + what + " was killed with it";
+  }
+
+  /** Once the status pipe has ended (every copy of its writing end is closed): release the pipes. */
+  void releaseIfGone(Supervisor supervisor) {
+    if (reader.eof()) {
+      supervisor.unwatch(statusFd);
+      closePipes();
+      gone.complete(null);
+    }
+  }
+
+  /** Closes the control pipe, so that the launcher kills the process, and waits until it is gone. */
+  void closeAndWait() {
+    control.close();
+    try {
+      gone.get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      // a server that does not answer for this long is stuck: its end ends what it watches, and
+      // the next start starts another (the status pipe is still open, so the pid is still its)
+      LibC.kill(monitorPid, Signals.SIGKILL);
+      gone.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      // the failure is the exit future's to report
+    }
+  }
+
+  /** Asks the launcher to send a signal to the process. */
+  void signal(int number) {
+    try (Memory m = new Memory(4)) {
+      m.setInt(0, number);
+      int fd = control.acquire();
+      try {
+        LibC.write(fd, m, 4); // EPIPE: the launcher is already gone, and so is the process
+      } finally {
+        control.release();
+      }
+    } catch (IOException closed) {
+      // closed: the process is being closed and is killed anyway
+    }
+  }
+
+  private void closePipes() {
+    status.close();
+    control.close();
+  }
+}
