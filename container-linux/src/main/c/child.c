@@ -225,6 +225,48 @@ static void do_landlock(const struct step *s, int32_t index) {
   close(ruleset);
 }
 
+/*
+ * A new pseudo-terminal of the container's own devpts (never one of the host's), sized before the
+ * command runs, as the controlling terminal of a session of its own (the init, if any, is not in
+ * it, so Ctrl-C and job control reach the command alone). The master goes to the JVM as
+ * SCM_RIGHTS over descriptor 0, a socket the JVM sent for it; the slave takes 0, 1 and 2.
+ */
+static int do_tty(const struct step *s) {
+  if (getsid(0) != getpid() && setsid() < 0) return -1;
+  int master = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) return -1;
+  int unlock = 0;
+  struct winsize ws = {(unsigned short)s->ints[1], (unsigned short)s->ints[0], 0, 0};
+  int slave = -1;
+  int r = ioctl(master, TIOCSPTLCK, &unlock) < 0 || ioctl(master, TIOCSWINSZ, &ws) < 0 ? -1 : 0;
+  if (r == 0) slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0 || ioctl(slave, TIOCSCTTY, 0) < 0) r = -1;
+  if (r == 0) {
+    char byte = 't';
+    struct iovec iov = {&byte, 1};
+    union {
+      char buf[CMSG_SPACE(sizeof(int))];
+      struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf, .msg_controllen = sizeof control.buf};
+    struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = SOL_SOCKET;
+    cm->cmsg_type = SCM_RIGHTS;
+    cm->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(cm), &master, sizeof master);
+    if (sendmsg(0, &msg, MSG_NOSIGNAL) != 1) r = -1;
+  }
+  for (int fd = 0; r == 0 && fd < 3; fd++) {
+    if (dup2(slave, fd) < 0) r = -1;
+  }
+  int e = errno;
+  close(master);
+  if (slave >= 0) close(slave);
+  errno = e;
+  return r;
+}
+
 /* The inside steps from the first on; the command of an INIT step goes on here too. */
 void run_child(uint32_t first) {
   for (uint32_t i = first; i < plan->nsteps; i++) {
@@ -282,6 +324,7 @@ void run_child(uint32_t first) {
         for (uint32_t k = 0; k < s->nints && r == 0; k++) r = close((int)s->ints[k]);
         break;
       case OP_LANDLOCK: do_landlock(s, index); break;
+      case OP_TTY: r = do_tty(s); break;
       case OP_RLIMIT: {
         struct rlimit rl = {(rlim_t)s->ints[1], (rlim_t)s->ints[2]};
         r = setrlimit((int)s->ints[0], &rl);

@@ -85,6 +85,8 @@ enum op {
   OP_WRITE = 33,      /* strs: path (inside the root), content */
   OP_OPEN_PATH = 34,  /* ints: descriptor number; strs: a host directory, opened as O_PATH */
   OP_CLOSE = 35,      /* ints: descriptors the container must not keep (OPEN_PATH's, once used) */
+  OP_TTY = 36,        /* ints: columns, rows. A new pty of the container's devpts on 0-2, its controlling
+                         terminal; the master goes to the JVM over descriptor 0, a socket */
   OP_LANDLOCK = 40,   /* ints: ABI, handled rights, rights a file rule may hold, one mask per path;
                          strs: paths. Restricts this process and its children for good */
 };

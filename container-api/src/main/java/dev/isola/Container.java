@@ -102,6 +102,24 @@ public final class Container implements AutoCloseable {
   }
 
   /**
+   * Sets the size of the container's terminal ({@code tty(columns, rows)} in its spec): the kernel sends
+   * {@code SIGWINCH} to its foreground process group.
+   *
+   * @throws IllegalStateException if it has no terminal, or has ended
+   * @throws IllegalArgumentException if a size is not within 1..65535
+   */
+  public void resizeTty(int columns, int rows) {
+    TerminalSize size = new TerminalSize(columns, rows);
+    if (spec.tty().isEmpty()) {
+      throw new IllegalStateException("the container has no terminal: give its spec tty(columns, rows)");
+    }
+    if (!isAlive()) {
+      throw new IllegalStateException("the container has ended; its terminal is gone");
+    }
+    running.resizeTty(size);
+  }
+
+  /**
    * Runs {@code command} in the running container, like {@code docker exec}; see {@link
    * #exec(ExecSpec)}.
    */

@@ -40,6 +40,7 @@ public final class ContainerSpec {
   private final List<Mount> mounts;
   private final Set<Namespace> namespaces;
   private final IdMapping idMapping;
+  private final @Nullable TerminalSize tty;
   private final Stdio stdin;
   private final Stdio stdout;
   private final Stdio stderr;
@@ -69,6 +70,7 @@ public final class ContainerSpec {
     this.mounts = List.copyOf(b.mounts);
     this.namespaces = Collections.unmodifiableSet(EnumSet.copyOf(b.namespaces));
     this.idMapping = b.idMapping;
+    this.tty = b.tty;
     this.stdin = b.stdin;
     this.stdout = b.stdout;
     this.stderr = b.stderr;
@@ -156,6 +158,16 @@ public final class ContainerSpec {
     return idMapping;
   }
 
+  /**
+   * The pseudo-terminal the command runs on, when set: a new one of the container's own devpts,
+   * its controlling terminal, on its descriptors 0, 1 and 2. {@link Container#stdin()} writes to
+   * it and {@link Container#stdout()} reads it; {@link Container#stderr()} is empty, since
+   * standard error goes to the terminal too.
+   */
+  public Optional<TerminalSize> tty() {
+    return Optional.ofNullable(tty);
+  }
+
   public Stdio stdin() {
     return stdin;
   }
@@ -220,7 +232,7 @@ public final class ContainerSpec {
         && command.equals(s.command) && env.equals(s.env)
         && workingDirectory.equals(s.workingDirectory) && Objects.equals(hostname, s.hostname)
         && mounts.equals(s.mounts) && namespaces.equals(s.namespaces)
-        && idMapping.equals(s.idMapping) && stdin.equals(s.stdin) && stdout.equals(s.stdout)
+        && idMapping.equals(s.idMapping) && Objects.equals(tty, s.tty) && stdin.equals(s.stdin) && stdout.equals(s.stdout)
         && stderr.equals(s.stderr) && init == s.init && seccomp.equals(s.seccomp)
         && capabilities.equals(s.capabilities) && limits.equals(s.limits)
         && Objects.equals(filesystemRules, s.filesystemRules);
@@ -229,7 +241,7 @@ public final class ContainerSpec {
   @Override
   public int hashCode() {
     return Objects.hash(rootfs, overlay, image, uid, gid, files, readOnlyRootfs, command, env, workingDirectory, hostname, mounts,
-        namespaces, idMapping, stdin, stdout, stderr, init, seccomp, capabilities, limits, filesystemRules);
+        namespaces, idMapping, tty, stdin, stdout, stderr, init, seccomp, capabilities, limits, filesystemRules);
   }
 
   @Override
@@ -245,6 +257,7 @@ public final class ContainerSpec {
         + ", mounts=" + mounts
         + ", namespaces=" + namespaces
         + ", idMapping=" + idMapping
+        + (tty == null ? "" : ", tty=" + tty.columns() + "x" + tty.rows())
         + ", stdin=" + stdin + ", stdout=" + stdout + ", stderr=" + stderr
         + ", init=" + init
         + ", seccomp=" + seccomp
@@ -272,6 +285,7 @@ public final class ContainerSpec {
     private final List<Mount> mounts = new ArrayList<>();
     private final EnumSet<Namespace> namespaces = EnumSet.allOf(Namespace.class);
     private IdMapping idMapping = IdMapping.automatic();
+    private @Nullable TerminalSize tty;
     private Stdio stdin = Stdio.pipe();
     private Stdio stdout = Stdio.pipe();
     private Stdio stderr = Stdio.pipe();
@@ -303,6 +317,7 @@ public final class ContainerSpec {
       namespaces.clear();
       namespaces.addAll(spec.namespaces);
       idMapping = spec.idMapping;
+      tty = spec.tty;
       stdin = spec.stdin;
       stdout = spec.stdout;
       stderr = spec.stderr;
@@ -455,6 +470,16 @@ public final class ContainerSpec {
       return this;
     }
 
+    /**
+     * Runs the command on a new pseudo-terminal of {@code columns} by {@code rows} cells (see
+     * {@link ContainerSpec#tty()}), whose size is set before the command starts; {@link
+     * Container#resizeTty} changes it. Standard input, output and error must stay pipes.
+     */
+    public Builder tty(int columns, int rows) {
+      this.tty = new TerminalSize(columns, rows);
+      return this;
+    }
+
     /** The hostname inside the container's UTS namespace. */
     public Builder hostname(String hostname) {
       Objects.requireNonNull(hostname, "hostname");
@@ -582,6 +607,14 @@ public final class ContainerSpec {
       if (init && limits.pids().isPresent() && limits.pids().getAsLong() < 2) {
         throw new IllegalArgumentException("pids limit " + limits.pids().getAsLong() + " leaves no room for the command:"
             + " the container's init is a process too, so it needs at least 2 (or init(false) for 1)");
+      }
+      if (tty != null) {
+        for (Map.Entry<String, Stdio> s : List.of(Map.entry("stdin", stdin), Map.entry("stdout", stdout), Map.entry("stderr", stderr))) {
+          if (s.getValue().kind() != Stdio.Kind.PIPE) {
+            throw new IllegalArgumentException("tty(" + tty.columns() + ", " + tty.rows() + ") puts " + s.getKey()
+                + " on the terminal, but " + s.getKey() + " is set to " + s.getValue() + "; leave it a pipe");
+          }
+        }
       }
       checkMounts();
       return new ContainerSpec(this);

@@ -79,6 +79,24 @@ public final class ExecProcess implements AutoCloseable {
     running.kill(Objects.requireNonNull(signal, "signal"));
   }
 
+  /**
+   * Sets the size of the process's terminal ({@code tty(columns, rows)} in its spec): the kernel sends
+   * {@code SIGWINCH} to its foreground process group.
+   *
+   * @throws IllegalStateException if it has no terminal, or has ended
+   * @throws IllegalArgumentException if a size is not within 1..65535
+   */
+  public void resizeTty(int columns, int rows) {
+    TerminalSize size = new TerminalSize(columns, rows);
+    if (spec.tty().isEmpty()) {
+      throw new IllegalStateException("the process has no terminal: give its spec tty(columns, rows)");
+    }
+    if (!isAlive()) {
+      throw new IllegalStateException("the process has ended; its terminal is gone");
+    }
+    running.resizeTty(size);
+  }
+
   /** Kills the process if it still runs, waits for its end, and releases its streams. */
   @Override
   public void close() {

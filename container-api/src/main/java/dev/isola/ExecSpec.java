@@ -26,6 +26,7 @@ public final class ExecSpec {
   private final @Nullable String workingDirectory;
   private final long uid;
   private final long gid;
+  private final @Nullable TerminalSize tty;
 
   private ExecSpec(Builder b) {
     command = b.command;
@@ -33,6 +34,7 @@ public final class ExecSpec {
     workingDirectory = b.workingDirectory;
     uid = b.uid;
     gid = b.gid;
+    tty = b.tty;
   }
 
   public static Builder builder() {
@@ -68,21 +70,27 @@ public final class ExecSpec {
     return gid < 0 ? OptionalLong.empty() : OptionalLong.of(gid);
   }
 
+  /** The pseudo-terminal the command runs on, when set; see {@link ContainerSpec#tty()}. */
+  public Optional<TerminalSize> tty() {
+    return Optional.ofNullable(tty);
+  }
+
   @Override
   public boolean equals(@Nullable Object o) {
     return o instanceof ExecSpec && ((ExecSpec) o).command.equals(command) && ((ExecSpec) o).env.equals(env)
-        && Objects.equals(((ExecSpec) o).workingDirectory, workingDirectory) && ((ExecSpec) o).uid == uid && ((ExecSpec) o).gid == gid;
+        && Objects.equals(((ExecSpec) o).workingDirectory, workingDirectory) && ((ExecSpec) o).uid == uid && ((ExecSpec) o).gid == gid
+        && Objects.equals(((ExecSpec) o).tty, tty);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(command, env, workingDirectory, uid, gid);
+    return Objects.hash(command, env, workingDirectory, uid, gid, tty);
   }
 
   @Override
   public String toString() {
     return "ExecSpec{" + command + (env.isEmpty() ? "" : ", env " + env.keySet()) + (workingDirectory == null ? "" : ", in " + workingDirectory)
-        + (uid < 0 ? "" : ", as " + uid + ":" + gid) + "}";
+        + (uid < 0 ? "" : ", as " + uid + ":" + gid) + (tty == null ? "" : ", tty " + tty.columns() + "x" + tty.rows()) + "}";
   }
 
   /** Builds an {@link ExecSpec}; every setter checks its value at once. */
@@ -92,6 +100,7 @@ public final class ExecSpec {
     private @Nullable String workingDirectory;
     private long uid = -1;
     private long gid = -1;
+    private @Nullable TerminalSize tty;
 
     private Builder() {}
 
@@ -122,6 +131,12 @@ public final class ExecSpec {
       ContainerSpec.checkId("gid", gid);
       this.uid = uid;
       this.gid = gid;
+      return this;
+    }
+
+    /** Runs the command on a new pseudo-terminal of {@code columns} by {@code rows} cells, like {@code docker exec -t}. */
+    public Builder tty(int columns, int rows) {
+      this.tty = new TerminalSize(columns, rows);
       return this;
     }
 

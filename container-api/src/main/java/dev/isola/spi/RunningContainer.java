@@ -5,6 +5,7 @@ import dev.isola.ExecSpec;
 import dev.isola.ExitStatus;
 import dev.isola.FileCopy;
 import dev.isola.Signal;
+import dev.isola.TerminalSize;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -58,6 +59,9 @@ public interface RunningContainer {
     throw new dev.isola.UnsupportedFeatureException("exec into a running container", "this runtime ("
         + getClass().getName() + ") cannot run a process in a container it started");
   }
+
+  /** Sets the size of the container's terminal; see {@link dev.isola.Container#resizeTty(int, int)}. */
+  void resizeTty(TerminalSize size);
 
   /** Kills whatever still runs, waits for the end, and releases everything. Idempotent. */
   void close();

@@ -2,6 +2,7 @@ package dev.isola.spi;
 
 import dev.isola.ExitStatus;
 import dev.isola.Signal;
+import dev.isola.TerminalSize;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.concurrent.CompletableFuture;
@@ -22,6 +23,9 @@ public interface RunningExec {
 
   /** Sends {@code signal} to the process; does nothing once it has ended. */
   void kill(Signal signal);
+
+  /** Sets the size of the process's terminal; see {@link dev.isola.ExecProcess#resizeTty(int, int)}. */
+  void resizeTty(TerminalSize size);
 
   /** Kills the process if it still runs, waits for its end, and releases its streams. Idempotent. */
   void close();

@@ -72,7 +72,7 @@ public final class LinuxRuntimeProvider implements ContainerRuntimeProvider {
       Optional<Cgroup> joined = cgroup;
       ExecPlans execPlans = (exec, pid) -> {
         ContainerSpec execSpec = compiler.execSpec(spec, exec);
-        return new ExecPlans.Compiled(execSpec, compiler.compileExec(spec, execSpec, pid, joined));
+        return new ExecPlans.Compiled(execSpec, compiler.compileExec(spec, execSpec, exec.tty(), pid, joined), exec.tty());
       };
       return LinuxContainer.start(spec, plan, cgroup, layers, rootIds, execPlans, Runtime.LAUNCHER, Runtime.SUPERVISOR);
     } catch (RuntimeException e) {

@@ -86,6 +86,12 @@ public final class RootlessMain {
         }
       }
     });
+    report("tty", () -> {
+      try (Container c = sh(rootfs, "tty; stty size").tty(90, 30).start()) {
+        String out = new String(c.stdout().readAllBytes(), StandardCharsets.UTF_8).replace("\r\n", " ").trim();
+        return out + " exit " + c.waitFor().exitCode();
+      }
+    });
     report("launcher", () -> {
       try (Container c = Container.builder().rootfs(rootfs).command("sleep", "60").start()) {
         long monitor = ProcessHandle.of(c.pid()).flatMap(ProcessHandle::parent).map(ProcessHandle::pid).orElse(-1L);

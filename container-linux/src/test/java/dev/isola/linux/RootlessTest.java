@@ -101,6 +101,11 @@ class RootlessTest {
   }
 
   @Test
+  void aTerminalWorksRootless() {
+    assertThat(result("tty")).isEqualTo("/dev/pts/0 30 90 exit 0");
+  }
+
+  @Test
   void theServerIsNotDumpableEvenForItsOwnUser() {
     assertThat(result("launcher")).isEqualTo("isola-server not dumpable");
   }

@@ -4,11 +4,14 @@ import com.sun.jna.Memory;
 import dev.isola.ContainerException;
 import dev.isola.ContainerSpec;
 import dev.isola.Stdio;
+import dev.isola.TerminalSize;
 import dev.isola.linux.internal.launch.Launcher;
 import dev.isola.linux.internal.launch.LauncherProtocol;
 import dev.isola.linux.internal.launch.StatusReader;
 import dev.isola.linux.internal.plan.LaunchPlan;
+import dev.isola.linux.internal.sys.Errno;
 import dev.isola.linux.internal.sys.Fd;
+import dev.isola.linux.internal.sys.FdPassing;
 import dev.isola.linux.internal.sys.LibC;
 import dev.isola.linux.internal.sys.Signals;
 import dev.isola.linux.internal.sys.Supervisor;
@@ -28,10 +31,17 @@ import java.util.concurrent.TimeoutException;
  */
 final class Launch {
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
-  /** The JVM's ends of the process's stdin, stdout and stderr; -1 where that stream is no pipe. */
-  final int stdin;
-  final int stdout;
-  final int stderr;
+  /**
+   * The JVM's ends of the process's stdin, stdout and stderr; -1 where that stream is no pipe.
+   * With a terminal, once started: stdin and stdout are the terminal's master (two descriptors of
+   * it), stderr none.
+   */
+  private int stdin;
+  private int stdout;
+  private int stderr;
+  /** With a terminal: the socket its master comes over, until it came; then the master, for its size. */
+  private int terminalSocket = -1;
+  private Fd terminal;
   final long startNanos;
   final StatusReader reader;
   private final Fd status;
@@ -47,10 +57,11 @@ final class Launch {
   /** Completes at the end of the status pipe: nothing of the process is left on the host. */
   final CompletableFuture<Void> gone = new CompletableFuture<>();
 
-  private Launch(int[] ours, int statusFd, int controlFd, long startNanos) {
+  private Launch(int[] ours, int terminalSocket, int statusFd, int controlFd, long startNanos) {
     this.stdin = ours[0];
     this.stdout = ours[1];
     this.stderr = ours[2];
+    this.terminalSocket = terminalSocket;
     this.statusFd = statusFd;
     this.status = new Fd(statusFd);
     this.control = new Fd(controlFd);
@@ -58,21 +69,27 @@ final class Launch {
     this.startNanos = startNanos;
   }
 
-  /** Sends the process with its plan and stdio to the launch server; closes what it made if that fails. */
-  static Launch send(Stdio in, Stdio out, Stdio err, LaunchPlan plan, Launcher launcher) {
+  /**
+   * Sends the process with its plan and stdio to the launch server; closes what it made if that
+   * fails. With a {@code terminal} (the plan's TTY step makes it), the process gets a socket as
+   * its descriptor 0, over which its terminal's master comes, and /dev/null as 1 and 2 until then.
+   */
+  static Launch send(Stdio in, Stdio out, Stdio err, boolean terminal, LaunchPlan plan, Launcher launcher) {
     List<Integer> childSide = new ArrayList<>();
     List<Integer> ours = new ArrayList<>();
     try {
-      int[] i = LaunchDescriptors.stdio(in, 0, childSide, ours);
-      int[] o = LaunchDescriptors.stdio(out, 1, childSide, ours);
-      int[] e = LaunchDescriptors.stdio(err, 2, childSide, ours);
+      int[] socket = terminal ? LaunchDescriptors.socketPair(childSide, ours) : new int[] {-1, -1};
+      int[] i = terminal ? socket : LaunchDescriptors.stdio(in, 0, childSide, ours);
+      int[] o = LaunchDescriptors.stdio(terminal ? Stdio.discard() : out, 1, childSide, ours);
+      int[] e = LaunchDescriptors.stdio(terminal ? Stdio.discard() : err, 2, childSide, ours);
       int planFd = LaunchDescriptors.planMemfd(plan, childSide);
       int[] statusPipe = LaunchDescriptors.pipe(childSide, ours, true);
       int[] controlPipe = LaunchDescriptors.pipe(childSide, ours, false);
       long startNanos = System.nanoTime();
       launcher.launch(new int[] {i[0], o[0], e[0], planFd, statusPipe[1], controlPipe[0]});
       LaunchDescriptors.closeAll(childSide); // the launch server holds its own copies now
-      return new Launch(new int[] {i[1], o[1], e[1]}, statusPipe[0], controlPipe[1], startNanos);
+      return terminal ? new Launch(new int[] {-1, -1, -1}, socket[1], statusPipe[0], controlPipe[1], startNanos)
+          : new Launch(new int[] {i[1], o[1], e[1]}, -1, statusPipe[0], controlPipe[1], startNanos);
     } catch (IOException e) {
       LaunchDescriptors.closeAll(childSide);
       LaunchDescriptors.closeAll(ours); // without its status pipe, a launcher that did start kills what it started
@@ -81,10 +98,10 @@ final class Launch {
   }
 
   /**
-   * Reads the launcher's report: returns once the process runs, from then on watched by {@code
-   * watcher}; or throws naming the step that failed, with the status and control pipes closed.
+   * Reads the launcher's report: returns once the process runs (then {@link #watch}); or throws
+   * naming the step that failed, with every descriptor of the JVM's closed.
    */
-  void awaitStart(LaunchPlan plan, ContainerSpec spec, Supervisor supervisor, Supervisor.Watched watcher) {
+  void awaitStart(LaunchPlan plan, ContainerSpec spec) {
     StringBuilder text = new StringBuilder();
     int[] msg;
     try {
@@ -94,22 +111,79 @@ final class Launch {
         } else if (msg[0] == LauncherProtocol.MSG_STARTED) {
           monitorPid = msg[2];
           pid = msg[3];
-          LibC.fcntl(statusFd, LibC.F_SETFL, LibC.O_NONBLOCK);
-          supervisor.watch(statusFd, watcher);
+          if (terminalSocket >= 0) {
+            receiveTerminal();
+          }
           return;
         } else if (msg[0] == LauncherProtocol.MSG_FAILED) {
-          closePipes();
+          abandon();
           failedOp = msg[1] >= 0 && msg[1] < plan.steps().size() ? plan.steps().get(msg[1]).op : null;
           failedErrno = msg[2];
           throw StartFailure.of(plan, spec, msg[1], msg[2], msg[3], text.toString());
         }
       }
     } catch (IOException e) {
-      closePipes();
+      abandon();
       throw new ContainerException("cannot read the launcher's report: " + e.getMessage(), e);
     }
-    closePipes();
+    abandon();
     throw new ContainerException("the launcher ended without a report: it was killed, or could not run");
+  }
+
+  /** The terminal's master, sent by the TTY step before the command ran. */
+  private void receiveTerminal() throws IOException {
+    try {
+      int master = FdPassing.receiveOne(terminalSocket, "the container's terminal");
+      terminal = new Fd(master);
+      stdout = LaunchDescriptors.duplicate(master);
+      stdin = LaunchDescriptors.duplicate(master);
+    } finally {
+      LibC.close(terminalSocket);
+      terminalSocket = -1;
+    }
+  }
+
+  /** From now on, {@code watcher} hears of the launcher's reports. */
+  void watch(Supervisor supervisor, Supervisor.Watched watcher) {
+    LibC.fcntl(statusFd, LibC.F_SETFL, LibC.O_NONBLOCK);
+    supervisor.watch(statusFd, watcher);
+  }
+
+  int stdin() {
+    return stdin;
+  }
+
+  int stdout() {
+    return stdout;
+  }
+
+  int stderr() {
+    return stderr;
+  }
+
+  /** Whether the process runs on a terminal (its stdout is the master). */
+  boolean onTerminal() {
+    return terminal != null;
+  }
+
+  /** Sets the terminal's size; the kernel sends SIGWINCH to its foreground process group. */
+  void resizeTerminal(TerminalSize size) {
+    try (Memory ws = new Memory(8)) {
+      ws.setShort(0, (short) size.rows()); // struct winsize {ws_row, ws_col, ws_xpixel, ws_ypixel}
+      ws.setShort(2, (short) size.columns());
+      ws.setShort(4, (short) 0);
+      ws.setShort(6, (short) 0);
+      int fd = terminal.acquire();
+      try {
+        if (LibC.ioctl(fd, LibC.TIOCSWINSZ, ws) < 0) {
+          throw Errno.last("set the terminal's size");
+        }
+      } finally {
+        terminal.release();
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("the terminal is closed: " + e.getMessage(), e);
+    }
   }
 
   /** After a failed {@link #awaitStart}: the kind of step that failed (null if none was named). */
@@ -206,5 +280,19 @@ final class Launch {
   private void closePipes() {
     status.close();
     control.close();
+    if (terminal != null) {
+      terminal.close();
+    }
+  }
+
+  /** After a failed start: the launcher has killed what it started; the JVM's ends go too. */
+  private void abandon() {
+    closePipes();
+    for (int fd : new int[] {stdin, stdout, stderr, terminalSocket}) {
+      if (fd >= 0) {
+        LibC.close(fd);
+      }
+    }
+    stdin = stdout = stderr = terminalSocket = -1;
   }
 }

@@ -5,6 +5,7 @@ import dev.isola.Stdio;
 import dev.isola.linux.internal.launch.LauncherProtocol;
 import dev.isola.linux.internal.plan.LaunchPlan;
 import dev.isola.linux.internal.sys.Errno;
+import dev.isola.linux.internal.sys.FdPassing;
 import dev.isola.linux.internal.sys.LibC;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -103,6 +104,31 @@ final class LaunchDescriptors {
         // our own descriptors: nothing to report
       }
     }
+  }
+
+  /**
+   * A socket pair for a terminal's master to come over: [child side, our side], both
+   * close-on-exec and above the launcher's fixed descriptors.
+   */
+  static int[] socketPair(List<Integer> childSide, List<Integer> ours) throws IOException {
+    int[] p = new int[2];
+    if (LibC.socketpair(FdPassing.AF_UNIX, FdPassing.SOCK_STREAM | FdPassing.SOCK_CLOEXEC, 0, p) < 0) {
+      throw Errno.last("socketpair for the container's terminal");
+    }
+    p[0] = high(p[0]);
+    p[1] = high(p[1]);
+    childSide.add(p[0]);
+    ours.add(p[1]);
+    return p;
+  }
+
+  /** A second descriptor of {@code fd}, close-on-exec. */
+  static int duplicate(int fd) throws IOException {
+    int copy = LibC.fcntl(fd, LibC.F_DUPFD_CLOEXEC, LauncherProtocol.FD_CONTROL + 1);
+    if (copy < 0) {
+      throw Errno.last("fcntl F_DUPFD_CLOEXEC");
+    }
+    return copy;
   }
 
   static void closeAll(List<Integer> fds) {

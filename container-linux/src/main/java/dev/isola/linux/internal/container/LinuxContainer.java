@@ -8,6 +8,7 @@ import dev.isola.ExitStatus;
 import dev.isola.FileCopy;
 import dev.isola.Namespace;
 import dev.isola.Signal;
+import dev.isola.TerminalSize;
 import dev.isola.UnsupportedFeatureException;
 import dev.isola.linux.internal.cgroup.Cgroup;
 import dev.isola.linux.internal.launch.Launcher;
@@ -71,9 +72,9 @@ public final class LinuxContainer implements RunningContainer, Supervisor.Watche
     this.rootIds = rootIds.clone();
     boolean capture = spec.limits().outputBytes().isPresent();
     this.outputBudget = capture ? new CapturedOutput.Budget(spec.limits().outputBytes().getAsLong(), this::outputLimitReached) : null;
-    this.stdin = launch.stdin >= 0 ? new FdOutputStream(new Fd(launch.stdin)) : LaunchDescriptors.closedOutput();
-    this.stdout = output(launch.stdout);
-    this.stderr = output(launch.stderr);
+    this.stdin = launch.stdin() >= 0 ? new FdOutputStream(new Fd(launch.stdin())) : LaunchDescriptors.closedOutput();
+    this.stdout = output(launch.stdout());
+    this.stderr = output(launch.stderr());
   }
 
   /**
@@ -82,14 +83,10 @@ public final class LinuxContainer implements RunningContainer, Supervisor.Watche
    */
   public static LinuxContainer start(ContainerSpec spec, LaunchPlan plan, Optional<Cgroup> cgroup, Optional<RootLayers> layers,
       long[] rootIds, ExecPlans execPlans, Launcher launcher, Supervisor supervisor) {
-    Launch launch = Launch.send(spec.stdin(), spec.stdout(), spec.stderr(), plan, launcher);
+    Launch launch = Launch.send(spec.stdin(), spec.stdout(), spec.stderr(), spec.tty().isPresent(), plan, launcher);
+    launch.awaitStart(plan, spec);
     LinuxContainer c = new LinuxContainer(spec, plan, cgroup, layers, rootIds, execPlans, launcher, supervisor, launch);
-    try {
-      launch.awaitStart(plan, spec, supervisor, c);
-    } catch (RuntimeException e) {
-      c.closeStreams(); // the launcher has killed what it started, and ended
-      throw e;
-    }
+    launch.watch(supervisor, c);
     return c;
   }
 
@@ -98,7 +95,7 @@ public final class LinuxContainer implements RunningContainer, Supervisor.Watche
       return InputStream.nullInputStream();
     }
     if (outputBudget == null) {
-      return new FdInputStream(new Fd(fd));
+      return new FdInputStream(new Fd(fd), launch.onTerminal());
     }
     CapturedOutput o = new CapturedOutput(supervisor, fd, outputBudget);
     captured.add(o);
@@ -269,9 +266,14 @@ public final class LinuxContainer implements RunningContainer, Supervisor.Watche
       throw new ContainerException(what + "the container is paused; resume() it first");
     }
     ExecPlans.Compiled compiled = execPlans.compile(exec, launch.pid());
-    LinuxExec e = LinuxExec.start(compiled.spec(), compiled.plan(), launcher, supervisor, execs::remove);
+    LinuxExec e = LinuxExec.start(compiled.spec(), compiled.plan(), compiled.tty().isPresent(), launcher, supervisor, execs::remove);
     execs.add(e);
     return e;
+  }
+
+  @Override
+  public void resizeTty(TerminalSize size) {
+    launch.resizeTerminal(size);
   }
 
   @Override

@@ -5,6 +5,7 @@ import dev.isola.ContainerStartException;
 import dev.isola.ExitStatus;
 import dev.isola.Signal;
 import dev.isola.Stdio;
+import dev.isola.TerminalSize;
 import dev.isola.linux.internal.launch.Launcher;
 import dev.isola.linux.internal.plan.LaunchPlan;
 import dev.isola.linux.internal.sys.Errno;
@@ -42,9 +43,9 @@ final class LinuxExec implements RunningExec, Supervisor.Watched {
     this.supervisor = supervisor;
     this.launch = launch;
     this.verdict = new Verdict(Optional.empty(), launch.startNanos);
-    this.stdin = new FdOutputStream(new Fd(launch.stdin));
-    this.stdout = new FdInputStream(new Fd(launch.stdout));
-    this.stderr = new FdInputStream(new Fd(launch.stderr));
+    this.stdin = new FdOutputStream(new Fd(launch.stdin()));
+    this.stdout = new FdInputStream(new Fd(launch.stdout()), launch.onTerminal());
+    this.stderr = launch.stderr() >= 0 ? new FdInputStream(new Fd(launch.stderr())) : InputStream.nullInputStream();
     this.closed = closed;
   }
 
@@ -61,14 +62,15 @@ final class LinuxExec implements RunningExec, Supervisor.Watched {
   }
 
   /** Starts {@code plan} (an ENTER plan) and returns once its command runs; {@code closed} hears of its {@link #close()}. */
-  static LinuxExec start(ContainerSpec spec, LaunchPlan plan, Launcher launcher, Supervisor supervisor, Consumer<LinuxExec> closed) {
-    Launch launch = Launch.send(Stdio.pipe(), Stdio.pipe(), Stdio.pipe(), plan, launcher);
-    LinuxExec e = new LinuxExec(supervisor, launch, closed);
+  static LinuxExec start(ContainerSpec spec, LaunchPlan plan, boolean terminal, Launcher launcher, Supervisor supervisor,
+      Consumer<LinuxExec> closed) {
+    Launch launch = Launch.send(Stdio.pipe(), Stdio.pipe(), Stdio.pipe(), terminal, plan, launcher);
     try {
-      launch.awaitStart(plan, spec, supervisor, e);
+      launch.awaitStart(plan, spec);
+      LinuxExec e = new LinuxExec(supervisor, launch, closed);
+      launch.watch(supervisor, e);
       return e;
     } catch (ContainerStartException failure) {
-      e.closeStreams();
       int errno = launch.failedErrno();
       if (launch.failedOp() == LaunchPlan.Op.EXEC && (errno == Errno.ENOENT || errno == Errno.EACCES)) {
         Duration took = Duration.ofNanos(System.nanoTime() - launch.startNanos);
@@ -125,6 +127,14 @@ final class LinuxExec implements RunningExec, Supervisor.Watched {
       verdict.sentByCaller(Signals.number(signal));
       launch.signal(Signals.number(signal));
     }
+  }
+
+  @Override
+  public void resizeTty(TerminalSize size) {
+    if (launch == null || !launch.onTerminal()) {
+      throw new IllegalStateException("the process has no terminal");
+    }
+    launch.resizeTerminal(size);
   }
 
   @Override

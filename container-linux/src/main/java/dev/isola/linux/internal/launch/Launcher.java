@@ -7,6 +7,7 @@ import com.sun.jna.StringArray;
 import dev.isola.UnsupportedFeatureException;
 import dev.isola.linux.internal.rootfs.PrivateDir;
 import dev.isola.linux.internal.sys.Errno;
+import dev.isola.linux.internal.sys.FdPassing;
 import dev.isola.linux.internal.sys.LibC;
 import dev.isola.linux.internal.sys.Supervisor;
 import java.io.IOException;
@@ -33,12 +34,6 @@ public final class Launcher {
   /** Absolute: build.sh puts the binary beside the provider, where the jar has always held it. */
   private static final String RESOURCE = "/dev/isola/linux/launcher-" + System.getProperty("os.arch");
   private static final StringArray SERVER_ARGV = new StringArray(new String[] {"isola-launcher", "--server"});
-  private static final int AF_UNIX = 1;
-  private static final int SOCK_SEQPACKET = 5;
-  private static final int SOCK_CLOEXEC = LibC.O_CLOEXEC;
-  private static final int SOL_SOCKET = 1;
-  private static final int SCM_RIGHTS = 1;
-  private static final int MSG_NOSIGNAL = 0x4000;
   private static final StringArray ENVP = new StringArray(new String[0]);
 
   private final String path;
@@ -87,13 +82,13 @@ public final class Launcher {
     if (fds.length != LauncherProtocol.LAUNCH_FDS) {
       throw new IllegalArgumentException("a container travels with " + LauncherProtocol.LAUNCH_FDS + " descriptors, not " + fds.length);
     }
-    if (!send(server(), fds)) {
+    if (!FdPassing.send(server(), fds)) {
       int failed = Native.getLastError();
       if (failed != Errno.EPIPE && failed != Errno.ECONNREFUSED) {
         throw new IOException("send a container to the launch server: " + Errno.describe(failed));
       }
       serverEnded(server); // killed from outside, and not yet seen: start another, once
-      if (!send(server(), fds)) {
+      if (!FdPassing.send(server(), fds)) {
         throw Errno.last("send a container to a restarted launch server");
       }
     }
@@ -112,7 +107,7 @@ public final class Launcher {
   private synchronized int server() throws IOException {
     if (server < 0) {
       int[] pair = new int[2];
-      if (LibC.socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+      if (LibC.socketpair(FdPassing.AF_UNIX, FdPassing.SOCK_SEQPACKET | FdPassing.SOCK_CLOEXEC, 0, pair) < 0) {
         throw Errno.last("socketpair for the launch server");
       }
       int devnull = LibC.open("/dev/null", LibC.O_RDWR | LibC.O_CLOEXEC, 0);
@@ -152,41 +147,6 @@ public final class Launcher {
     java.util.Arrays.fill(fds, devnull);
     fds[LauncherProtocol.SERVER_SOCKET_FD] = socket;
     return fds;
-  }
-
-  /**
-   * One datagram with the six descriptors; false with errno set when the server is gone. Its
-   * structures share one block of the C heap, freed at once: a block per start left for the
-   * garbage collector grew the heap into fresh pages, a page fault each.
-   */
-  private static boolean send(int socket, int[] fds) {
-    int cmsgLen = 16 + 4 * fds.length; // CMSG_LEN: struct cmsghdr {size_t len; int level; int type}, then the fds
-    int cmsgSpace = (cmsgLen + 7) & ~7;
-    try (Memory block = new Memory(56 + 16 + 8 + cmsgSpace)) {
-      block.clear();
-      Pointer msg = block; // struct msghdr on LP64
-      Pointer iov = block.share(56); // struct iovec {void *base; size_t len}
-      Pointer data = block.share(72);
-      Pointer control = block.share(80);
-      data.setByte(0, (byte) 'c');
-      iov.setPointer(0, data);
-      iov.setLong(8, 1);
-      control.setLong(0, cmsgLen);
-      control.setInt(8, SOL_SOCKET);
-      control.setInt(12, SCM_RIGHTS);
-      for (int i = 0; i < fds.length; i++) {
-        control.setInt(16 + 4L * i, fds[i]);
-      }
-      msg.setPointer(16, iov);
-      msg.setLong(24, 1);
-      msg.setPointer(32, control);
-      msg.setLong(40, cmsgSpace);
-      long sent;
-      do {
-        sent = LibC.sendmsg(socket, msg, MSG_NOSIGNAL);
-      } while (sent < 0 && Native.getLastError() == Errno.EINTR);
-      return sent == 1;
-    }
   }
 
   /**

@@ -46,6 +46,7 @@ public final class LauncherProtocol {
   public static final int OP_WRITE = 33;
   public static final int OP_OPEN_PATH = 34;
   public static final int OP_CLOSE = 35;
+  public static final int OP_TTY = 36;
   public static final int OP_LANDLOCK = 40;
 
   // A container's descriptors as the launch server receives them: 0-2 its stdio, then these.

@@ -1,17 +1,19 @@
 package dev.isola.linux.internal.plan;
 
 import dev.isola.ContainerSpec;
+import dev.isola.TerminalSize;
 import dev.isola.linux.internal.plan.LaunchPlan.Op;
 import dev.isola.linux.internal.seccomp.SeccompCompiler;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** The last phase: the seccomp filters and the command. */
 final class ExecPhase {
   private ExecPhase() {}
 
   /** The seccomp filters, which EXEC loads last of all, and the command with its environment. */
-  static void add(LaunchPlan.Builder plan, ContainerSpec spec) {
+  static void add(LaunchPlan.Builder plan, ContainerSpec spec, Optional<TerminalSize> tty) {
     List<long[]> filters = SeccompCompiler.compile(spec.seccomp(), spec.capabilities());
     for (int i = 0; i < filters.size(); i++) {
       long[] program = filters.get(i);
@@ -20,6 +22,9 @@ final class ExecPhase {
     }
     List<String> exec = new ArrayList<>(spec.command());
     spec.env().forEach((k, v) -> exec.add(k + "=" + v));
+    if (tty.isPresent() && !spec.env().containsKey("TERM")) {
+      exec.add("TERM=xterm"); // what a program on a terminal looks for, as docker run -t sets it
+    }
     plan.add(Op.EXEC, List.of((long) spec.command().size()), exec, "execute " + spec.command().get(0));
   }
 }

@@ -4,6 +4,7 @@ import dev.isola.Capability;
 import dev.isola.ContainerSpec;
 import dev.isola.FilesystemRules;
 import dev.isola.Limits;
+import dev.isola.TerminalSize;
 import dev.isola.linux.internal.landlock.Landlock;
 import dev.isola.linux.internal.plan.LaunchPlan.Op;
 import java.util.ArrayList;
@@ -24,10 +25,10 @@ final class HardeningPhase {
 
   /**
    * Everything after the root is in place and before the command runs, in the order the
-   * launcher must take it: a session of its own, the init, the user's ids, the working directory,
-   * rlimits, capabilities, no_new_privs, Landlock, the descriptors.
+   * launcher must take it: a session of its own, the init, the user's ids, the terminal, the
+   * working directory, rlimits, capabilities, no_new_privs, Landlock, the descriptors.
    */
-  static void add(LaunchPlan.Builder plan, ContainerSpec spec, Optional<IdMaps> maps, int landlockAbi) {
+  static void add(LaunchPlan.Builder plan, ContainerSpec spec, Optional<TerminalSize> tty, Optional<IdMaps> maps, int landlockAbi) {
     plan.add(Op.SETSID, "start a new session (no access to the caller's terminal)");
     long keep = 0;
     for (Capability c : spec.capabilities()) {
@@ -46,6 +47,9 @@ final class HardeningPhase {
       plan.add(Op.SET_IDS, List.of(spec.uid(), spec.gid(), denySetgroups ? 0L : 1L, 1L), List.of(),
           "become user " + spec.uid() + ", group " + spec.gid());
     }
+    // the command's own (not the init's), opened as its user, who then owns it
+    tty.ifPresent(t -> plan.add(Op.TTY, List.of((long) t.columns(), (long) t.rows()), List.of(),
+        "open a pseudo-terminal of " + t.columns() + "x" + t.rows() + " as the controlling terminal"));
     plan.add(Op.CHDIR, "change to the working directory " + spec.workingDirectory(), spec.workingDirectory());
     spec.limits().rlimits().forEach((resource, value) -> plan.add(Op.RLIMIT, List.of((long) RLIMITS.get(resource), value, value),
         List.of(), "set the rlimit " + resource + " to " + value));

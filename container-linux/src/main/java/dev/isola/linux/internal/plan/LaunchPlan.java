@@ -51,6 +51,7 @@ public final class LaunchPlan {
     WRITE(LauncherProtocol.OP_WRITE),
     OPEN_PATH(LauncherProtocol.OP_OPEN_PATH),
     CLOSE(LauncherProtocol.OP_CLOSE),
+    TTY(LauncherProtocol.OP_TTY),
     LANDLOCK(LauncherProtocol.OP_LANDLOCK);
 
     final int code;

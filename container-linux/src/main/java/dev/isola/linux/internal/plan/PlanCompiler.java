@@ -2,6 +2,7 @@ package dev.isola.linux.internal.plan;
 
 import dev.isola.ContainerSpec;
 import dev.isola.ExecSpec;
+import dev.isola.TerminalSize;
 import dev.isola.linux.internal.cgroup.Cgroup;
 import dev.isola.linux.internal.landlock.Landlock;
 import dev.isola.linux.internal.rootfs.RootLayers;
@@ -69,8 +70,8 @@ public final class PlanCompiler {
     namespaces.enter(plan, spec, maps);
     new RootPhase(hostRoot).build(plan, spec, layers);
     namespaces.configure(plan, spec);
-    HardeningPhase.add(plan, spec, maps, landlockAbi(spec));
-    ExecPhase.add(plan, spec);
+    HardeningPhase.add(plan, spec, spec.tty(), maps, landlockAbi(spec));
+    ExecPhase.add(plan, spec, spec.tty());
     return plan.build();
   }
 
@@ -93,12 +94,13 @@ public final class PlanCompiler {
    * The plan of an exec under {@code execSpec} (see {@link #execSpec}) in the running container
    * of {@code spec}, whose first process is {@code pid} (the host's) and whose cgroup is {@code cgroup}.
    */
-  public LaunchPlan compileExec(ContainerSpec spec, ContainerSpec execSpec, long pid, Optional<Cgroup> cgroup) {
+  public LaunchPlan compileExec(ContainerSpec spec, ContainerSpec execSpec, Optional<TerminalSize> tty, long pid,
+      Optional<Cgroup> cgroup) {
     Optional<IdMaps> maps = IdMaps.of(spec, host);
     LaunchPlan.Builder plan = new LaunchPlan.Builder();
     new NamespacePhase(host).join(plan, spec, maps, cgroup, pid);
-    HardeningPhase.add(plan, execSpec, maps, landlockAbi(execSpec));
-    ExecPhase.add(plan, execSpec);
+    HardeningPhase.add(plan, execSpec, tty, maps, landlockAbi(execSpec));
+    ExecPhase.add(plan, execSpec, tty);
     return plan.build();
   }
 

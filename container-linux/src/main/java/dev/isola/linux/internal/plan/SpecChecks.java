@@ -58,6 +58,10 @@ final class SpecChecks {
       throw new UnsupportedFeatureException("an image in the host's user namespace", "the image's files are owned for "
           + spec.image().get().idMapping() + ", which only a container with that id mapping sees as their owners");
     }
+    if (spec.tty().isPresent() && spec.limits().outputBytes().isPresent()) {
+      throw new UnsupportedFeatureException("an output limit on a terminal", "the captured output is read from pipes;"
+          + " a terminal's output is not captured. Drop tty(...) or outputBytes(...)");
+    }
     SeccompCompiler.compile(spec.seccomp(), spec.capabilities());
     spec.filesystemRules().ifPresent(rules -> Landlock.abiFor(rules, landlockProbe.getAsInt()));
   }

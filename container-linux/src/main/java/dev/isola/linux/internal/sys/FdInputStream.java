@@ -6,14 +6,24 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Objects;
 
-/** Reads a pipe from the container. */
+/** Reads a pipe, or a terminal's master, from the container. */
 public final class FdInputStream extends InputStream {
   private static final int CHUNK = Fd.TRANSFER;
 
   private final Fd fd;
+  private final boolean terminal;
 
-public   FdInputStream(Fd fd) {
+  public FdInputStream(Fd fd) {
+    this(fd, false);
+  }
+
+  /**
+   * {@code terminal}: {@code fd} is a pseudo-terminal's master, whose read fails with EIO once
+   * the last descriptor of its slave is closed: the end of its output, as a pipe's end of file.
+   */
+  public FdInputStream(Fd fd, boolean terminal) {
     this.fd = fd;
+    this.terminal = terminal;
   }
 
   @Override
@@ -37,6 +47,9 @@ public   FdInputStream(Fd fd) {
         do {
           got = LibC.read(n, buffer, Math.min(len, CHUNK));
         } while (got < 0 && Native.getLastError() == Errno.EINTR);
+        if (got < 0 && terminal && Native.getLastError() == Errno.EIO) {
+          return -1;
+        }
         if (got < 0) {
           throw Errno.last("read from the container");
         }

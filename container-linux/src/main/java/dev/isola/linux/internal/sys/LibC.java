@@ -26,6 +26,7 @@ public final class LibC {
 
   public static final int F_DUPFD_CLOEXEC = 1030;
   public static final int F_SETFL = 4;
+  public static final long TIOCSWINSZ = 0x5414;
   public static final int F_ADD_SEALS = 1033;
   public static final int F_SEAL_SEAL = 1;
   public static final int F_SEAL_SHRINK = 2;
@@ -61,6 +62,10 @@ public final class LibC {
   public static native int socketpair(int domain, int type, int protocol, int[] fds);
 
   public static native long sendmsg(int fd, Pointer msg, int flags);
+
+  public static native long recvmsg(int fd, Pointer msg, int flags);
+
+  public static native int ioctl(int fd, long request, Pointer arg);
 
   public static native int memfd_create(String name, int flags);
 
