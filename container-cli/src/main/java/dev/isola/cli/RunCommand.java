@@ -9,12 +9,14 @@ import dev.isola.Image;
 import dev.isola.Limits;
 import dev.isola.Mount;
 import dev.isola.Stdio;
+import dev.isola.TerminalSize;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * {@code isola run}: like {@code docker run}, in the foreground. The container's output goes
@@ -41,6 +43,8 @@ final class RunCommand {
       "  --pids N            most processes and threads at once",
       "  --timeout DURATION  wall-time limit, e.g. 10s, 500ms, 2m",
       "  -i, --interactive   keep standard input open (default: /dev/null)",
+      "  -t, --tty           run the command on a terminal of its own, which gets the keys typed here,",
+      "                      when this is a terminal (-it: an interactive shell); pipes otherwise",
       "  -h, --help          this text",
       "");
 
@@ -52,7 +56,13 @@ final class RunCommand {
       out.print(USAGE);
       return 0;
     }
-    try (Container c = Container.start(parse(args))) {
+    ContainerSpec spec = parse(args);
+    try (Container c = Container.start(spec)) {
+      if (spec.tty().isPresent()) {
+        try (TerminalSession terminal = TerminalSession.raw()) {
+          terminal.attach(c);
+        }
+      }
       ExitStatus status = c.waitFor();
       if (status.reason() != ExitReason.EXITED) {
         err.println("isola: " + status);
@@ -64,6 +74,9 @@ final class RunCommand {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       err.println("isola: interrupted while waiting for the container");
+      return Isola.FAILURE;
+    } catch (java.io.IOException e) {
+      err.println("isola: the terminal: " + e.getMessage());
       return Isola.FAILURE;
     }
   }
@@ -100,6 +113,8 @@ final class RunCommand {
     ContainerSpec.Builder spec = Container.builder().stdout(Stdio.inherit()).stderr(Stdio.inherit()).stdin(Stdio.discard());
     Limits.Builder limits = Limits.builder();
     boolean anyLimit = false;
+    boolean interactive = false;
+    boolean tty = false;
     Path rootfs = null;
     Path image = null;
     List<String> command = new ArrayList<>();
@@ -171,14 +186,17 @@ final class RunCommand {
             break;
           case "-i":
           case "--interactive":
-            spec.stdin(Stdio.inherit());
+            interactive = true;
             break;
           case "-t":
           case "--tty":
+            tty = true;
+            break;
           case "-it":
           case "-ti":
-            throw new UsageException("flag " + flag + ": this version gives containers no terminal yet; drop -t (-i keeps"
-                + " standard input as a pipe)");
+            interactive = true;
+            tty = true;
+            break;
           default:
             throw new UsageException("unknown flag " + flag);
         }
@@ -202,6 +220,13 @@ final class RunCommand {
       }
       if (anyLimit) {
         spec.limits(limits.build());
+      }
+      Optional<TerminalSize> terminal = tty ? TerminalSession.ifAvailable() : Optional.empty();
+      if (terminal.isPresent()) {
+        // the container's terminal carries all three streams, and the keys typed here
+        spec.tty(terminal.get().columns(), terminal.get().rows()).stdin(Stdio.pipe()).stdout(Stdio.pipe()).stderr(Stdio.pipe());
+      } else if (interactive) {
+        spec.stdin(Stdio.inherit());
       }
       return spec.build();
     } catch (IllegalArgumentException | IllegalStateException e) {

@@ -41,6 +41,10 @@ class RunCommandTest {
       assertThat(spec.stdout()).isEqualTo(Stdio.inherit());
       assertThat(spec.stdin()).isEqualTo(Stdio.discard());
       assertThat(RunCommand.parse(new String[] {"-i", "cat"}).stdin()).isEqualTo(Stdio.inherit());
+      // the tests' JVM runs at no terminal: -t gives none either, and -i still passes standard input on
+      ContainerSpec it = RunCommand.parse(new String[] {"-it", "sh"});
+      assertThat(it.tty()).isEmpty();
+      assertThat(it.stdin()).isEqualTo(Stdio.inherit());
     }
 
     @Test
@@ -75,7 +79,6 @@ class RunCommandTest {
       assertThatThrownBy(() -> RunCommand.parse(new String[] {"--memory"})).hasMessage("flag --memory needs a value");
       assertThatThrownBy(() -> RunCommand.parse(new String[] {"--interactive=yes", "true"}))
           .hasMessage("flag --interactive takes no value");
-      assertThatThrownBy(() -> RunCommand.parse(new String[] {"-it", "sh"})).hasMessageContaining("no terminal yet");
       assertThatThrownBy(() -> RunCommand.parse(new String[] {"--rootfs", "/", "--image", "/", "true"}))
           .hasMessageContaining("choose one");
     }
@@ -161,6 +164,47 @@ class RunCommandTest {
       assertThat(dir.resolve("x")).hasContent("written");
     }
 
+    /**
+     * At a terminal (a pseudo-terminal that script(1) opens for it), -it runs the command on a
+     * terminal of its own of the same size, passes the keys on, and leaves ours as it was.
+     */
+    @Test
+    void dashItGivesTheCommandATerminalAndRestoresOurs(@TempDir Path dir) throws Exception {
+      org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/script")),
+          "no /usr/bin/script (Debian: bsdutils) on this machine to open a terminal for isola");
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      String inner = "stty cols 100 rows 30; stty -g > " + dir.resolve("before") + "; " + java + " -cp '"
+          + System.getProperty("java.class.path") + "' " + Isola.class.getName()
+          + " run -it -- sh -c 'tty; stty size; read x; echo got $x; exit 3'; code=$?; stty -g > " + dir.resolve("after")
+          + "; exit $code";
+      Process p = new ProcessBuilder("/usr/bin/script", "-qec", inner, "/dev/null").redirectErrorStream(true).start();
+      StringBuilder screen = new StringBuilder();
+      Thread reader = new Thread(() -> {
+        try (java.io.InputStream in = p.getInputStream()) {
+          int b;
+          while ((b = in.read()) >= 0) {
+            synchronized (screen) {
+              screen.append((char) b);
+            }
+          }
+        } catch (java.io.IOException e) {
+          // ended
+        }
+      });
+      reader.start();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!text(screen).contains("30 100") && System.nanoTime() < deadline && p.isAlive()) {
+        Thread.sleep(50);
+      }
+      p.getOutputStream().write("hello\r".getBytes(StandardCharsets.UTF_8));
+      p.getOutputStream().flush();
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).as(text(screen)).isTrue();
+      reader.join(5000);
+      assertThat(text(screen)).contains("/dev/pts/0\r\n", "30 100\r\n", "got hello\r\n");
+      assertThat(p.exitValue()).as(text(screen)).isEqualTo(3);
+      assertThat(dir.resolve("after")).as("the terminal as it was").hasSameTextualContentAs(dir.resolve("before"));
+    }
+
     @Test
     void aContainerThatCannotStartExitsWith125NamingWhy() throws Exception {
       Result r = isola("run", "no-such-program-here");
@@ -178,6 +222,12 @@ class RunCommandTest {
       this.code = code;
       this.out = out;
       this.err = err;
+    }
+  }
+
+  private static String text(StringBuilder screen) {
+    synchronized (screen) {
+      return screen.toString();
     }
   }
 
