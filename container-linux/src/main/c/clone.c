@@ -213,8 +213,8 @@ static int join_namespaces(const struct container *target, uint64_t flags) {
       }
     }
     if (pass == 0 && (flags & CLONE_NEWUSER)) {
-      if (setns(target->ns[0], CLONE_NEWUSER) < 0) return -1;
-      joined[0] = 1;
+      if (setns(target->ns[NS_USER], CLONE_NEWUSER) < 0) return -1;
+      joined[NS_USER] = 1;
     }
   }
   return 0;
@@ -361,6 +361,7 @@ int clone_and_prepare(struct container *c, const struct plan *p, const int stdio
         if (write_proc(c->child, s) < 0) r0 = fail_with(r, index, errno, 0);
         break;
       case OP_RUN_HELPER: r0 = run_helper(c->child, s, index, r); break;
+      case OP_NET_HELPER: r0 = start_net_helper(c, s, index, r); break;
       case OP_JOIN_CGROUP:
         if (join_cgroup(c->child, s->strs[0]) < 0) r0 = fail_with(r, index, errno, 0);
         break;

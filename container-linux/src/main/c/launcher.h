@@ -57,6 +57,8 @@ enum op {
   OP_JOIN_CGROUP = 5, /* strs: a cgroup.procs file to write the child's pid to */
   OP_WALL_LIMIT = 6,  /* ints: milliseconds from the start to the kill */
   OP_CPU_LIMIT = 7,   /* ints: limit and grace in microseconds, a usage_format; strs: usage file */
+  OP_NET_HELPER = 9,  /* strs: argv of the network helper (pasta), where %netns, %userns and %ready become
+                         its descriptors of the container's namespaces and of the pipe it reports ready on */
   OP_ENTER = 8,       /* instead of CLONE, for an exec: ints: the namespaces to join (clone flags), the pid of
                          the container's first process; strs: cgroup v2 directory to start in ("" = none) */
   /* carried out by the child, inside */
@@ -96,7 +98,7 @@ enum op {
  * is followed by `value` bytes (the helper's words; user and system microseconds and the peak
  * RSS in KiB, as three int64).
  */
-enum msg { MSG_STARTED = 1, MSG_FAILED = 2, MSG_EXITED = 3, MSG_TEXT = 4, MSG_LIMIT = 5, MSG_USAGE = 6 };
+enum msg { MSG_STARTED = 1, MSG_FAILED = 2, MSG_EXITED = 3, MSG_TEXT = 4, MSG_LIMIT = 5, MSG_USAGE = 6, MSG_HELPER_ENDED = 7 };
 enum limit { LIMIT_WALL = 1, LIMIT_CPU = 2 };                  /* a LIMIT message's value */
 enum usage_format { USAGE_NANOSECONDS = 1, USAGE_CPU_STAT = 2 }; /* OP_CPU_LIMIT's third int */
 
@@ -203,8 +205,8 @@ struct watch {
   enum watch_kind kind;
 };
 
-/* The namespaces the server holds of each container: user, mnt, uts, ipc, net, pid (clone.c). */
-#define NS_HELD 6
+/* The namespaces the server holds of each container (clone.c), in the order an exec joins them. */
+enum held_ns { NS_USER, NS_MNT, NS_UTS, NS_IPC, NS_NET, NS_PID, NS_HELD };
 
 /* What the server keeps of one container, from its start to its end. */
 struct container {
@@ -220,6 +222,7 @@ struct container {
   int cpu_usage_fd, cpu_usage_format;
   int64_t check_at; /* when to look at the limits again (CLOCK_MONOTONIC, ms) */
   int killed;
+  pid_t net_helper; /* its network helper, killed with it; 0 if none */
   int limit_hit; /* the LIMIT_* that killed it, 0 if none: reported once its start is */
   struct watch on_exec, on_control;
 };
@@ -238,6 +241,9 @@ __attribute__((noreturn)) void run_loop(void);
 void watch_fd(int fd, struct watch *w);
 void release(struct container *c);
 int64_t now_ms(void);
+
+/* net.c: the network helper */
+int start_net_helper(struct container *c, const struct step *s, int32_t index, struct report *r);
 
 /* limits.c: the wall and CPU time limits */
 int check_limits(void);

@@ -55,6 +55,7 @@ void release(struct container *c) {
       break;
     }
   }
+  if (c->net_helper > 0) kill(c->net_helper, SIGKILL); /* reaped with the other children */
   close_watched(&c->exec_fd);
   close_watched(&c->control);
   if (c->result_fd >= 0) close(c->result_fd);
@@ -161,6 +162,12 @@ static void on_sigchld(void) {
     for (struct container *c = server.containers; c != NULL; c = c->next) {
       if (c->child == p) {
         finish(c, status, &ru);
+        break;
+      }
+      if (c->net_helper == p) {
+        /* the container runs on, without its network: the JVM says so */
+        c->net_helper = 0;
+        send_msg(c->status, MSG_HELPER_ENDED, 0, (int32_t)p, status);
         break;
       }
     }

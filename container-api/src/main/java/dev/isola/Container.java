@@ -4,6 +4,7 @@ import dev.isola.spi.ContainerRuntimeProvider;
 import dev.isola.spi.RunningContainer;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -117,6 +118,31 @@ public final class Container implements AutoCloseable {
       throw new IllegalStateException("the container has ended; its terminal is gone");
     }
     running.resizeTty(size);
+  }
+
+  /**
+   * The host port that leads to the container's TCP port {@code containerPort}, published with
+   * {@link Network#publish}: the one given, or the free one chosen at start.
+   *
+   * @throws IllegalArgumentException if that port is not published
+   */
+  public int publishedPort(int containerPort) {
+    return published(containerPort).hostPort();
+  }
+
+  /** The host address and port that lead to the container's TCP port {@code containerPort}; see {@link #publishedPort}. */
+  public InetSocketAddress publishedAddress(int containerPort) {
+    Network.Port p = published(containerPort);
+    return new InetSocketAddress(p.hostAddress(), p.hostPort());
+  }
+
+  private Network.Port published(int containerPort) {
+    for (Network.Port p : running.publishedPorts()) {
+      if (p.protocol() == Network.Protocol.TCP && p.containerPort() == containerPort) {
+        return p;
+      }
+    }
+    throw new IllegalArgumentException("TCP port " + containerPort + " of the container is not published (" + spec.network() + ")");
   }
 
   /**

@@ -41,6 +41,7 @@ public final class ContainerSpec {
   private final Set<Namespace> namespaces;
   private final IdMapping idMapping;
   private final @Nullable TerminalSize tty;
+  private final Network network;
   private final Stdio stdin;
   private final Stdio stdout;
   private final Stdio stderr;
@@ -71,6 +72,7 @@ public final class ContainerSpec {
     this.namespaces = Collections.unmodifiableSet(EnumSet.copyOf(b.namespaces));
     this.idMapping = b.idMapping;
     this.tty = b.tty;
+    this.network = b.namespaces.contains(Namespace.NETWORK) ? b.network : Network.host();
     this.stdin = b.stdin;
     this.stdout = b.stdout;
     this.stderr = b.stderr;
@@ -168,6 +170,11 @@ public final class ContainerSpec {
     return Optional.ofNullable(tty);
   }
 
+  /** The container's network: {@link Network#none()} unless set, {@link Network#host()} when the network namespace is shared. */
+  public Network network() {
+    return network;
+  }
+
   public Stdio stdin() {
     return stdin;
   }
@@ -232,7 +239,7 @@ public final class ContainerSpec {
         && command.equals(s.command) && env.equals(s.env)
         && workingDirectory.equals(s.workingDirectory) && Objects.equals(hostname, s.hostname)
         && mounts.equals(s.mounts) && namespaces.equals(s.namespaces)
-        && idMapping.equals(s.idMapping) && Objects.equals(tty, s.tty) && stdin.equals(s.stdin) && stdout.equals(s.stdout)
+        && idMapping.equals(s.idMapping) && Objects.equals(tty, s.tty) && network.equals(s.network) && stdin.equals(s.stdin) && stdout.equals(s.stdout)
         && stderr.equals(s.stderr) && init == s.init && seccomp.equals(s.seccomp)
         && capabilities.equals(s.capabilities) && limits.equals(s.limits)
         && Objects.equals(filesystemRules, s.filesystemRules);
@@ -241,7 +248,7 @@ public final class ContainerSpec {
   @Override
   public int hashCode() {
     return Objects.hash(rootfs, overlay, image, uid, gid, files, readOnlyRootfs, command, env, workingDirectory, hostname, mounts,
-        namespaces, idMapping, tty, stdin, stdout, stderr, init, seccomp, capabilities, limits, filesystemRules);
+        namespaces, idMapping, tty, network, stdin, stdout, stderr, init, seccomp, capabilities, limits, filesystemRules);
   }
 
   @Override
@@ -256,6 +263,7 @@ public final class ContainerSpec {
         + ", env=" + env
         + ", mounts=" + mounts
         + ", namespaces=" + namespaces
+        + (network.mode() == Network.Mode.USER_MODE ? ", network=" + network : "")
         + ", idMapping=" + idMapping
         + (tty == null ? "" : ", tty=" + tty.columns() + "x" + tty.rows())
         + ", stdin=" + stdin + ", stdout=" + stdout + ", stderr=" + stderr
@@ -286,6 +294,7 @@ public final class ContainerSpec {
     private final EnumSet<Namespace> namespaces = EnumSet.allOf(Namespace.class);
     private IdMapping idMapping = IdMapping.automatic();
     private @Nullable TerminalSize tty;
+    private Network network = Network.none();
     private Stdio stdin = Stdio.pipe();
     private Stdio stdout = Stdio.pipe();
     private Stdio stderr = Stdio.pipe();
@@ -318,6 +327,7 @@ public final class ContainerSpec {
       namespaces.addAll(spec.namespaces);
       idMapping = spec.idMapping;
       tty = spec.tty;
+      network = spec.network.mode() == Network.Mode.HOST ? Network.none() : spec.network;
       stdin = spec.stdin;
       stdout = spec.stdout;
       stderr = spec.stderr;
@@ -480,6 +490,21 @@ public final class ContainerSpec {
       return this;
     }
 
+    /**
+     * The container's network; see {@link Network}. {@link Network#host()} shares the host's
+     * network namespace (as {@code share(Namespace.NETWORK)}); the others give the container one
+     * of its own.
+     */
+    public Builder network(Network network) {
+      this.network = Objects.requireNonNull(network, "network");
+      if (network.mode() == Network.Mode.HOST) {
+        namespaces.remove(Namespace.NETWORK);
+      } else {
+        namespaces.add(Namespace.NETWORK);
+      }
+      return this;
+    }
+
     /** The hostname inside the container's UTS namespace. */
     public Builder hostname(String hostname) {
       Objects.requireNonNull(hostname, "hostname");
@@ -607,6 +632,9 @@ public final class ContainerSpec {
       if (init && limits.pids().isPresent() && limits.pids().getAsLong() < 2) {
         throw new IllegalArgumentException("pids limit " + limits.pids().getAsLong() + " leaves no room for the command:"
             + " the container's init is a process too, so it needs at least 2 (or init(false) for 1)");
+      }
+      if (network.mode() == Network.Mode.USER_MODE && !namespaces.contains(Namespace.NETWORK)) {
+        throw new IllegalArgumentException(network + " needs a network namespace of its own, but NETWORK is shared with the host");
       }
       if (tty != null) {
         for (Map.Entry<String, Stdio> s : List.of(Map.entry("stdin", stdin), Map.entry("stdout", stdout), Map.entry("stderr", stderr))) {

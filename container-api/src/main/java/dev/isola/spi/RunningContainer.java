@@ -60,6 +60,11 @@ public interface RunningContainer {
         + getClass().getName() + ") cannot run a process in a container it started");
   }
 
+  /** The ports published for the container, each host port as bound (the free one chosen for a 0). */
+  default java.util.List<dev.isola.Network.Port> publishedPorts() {
+    return java.util.List.of();
+  }
+
   /** Sets the size of the container's terminal; see {@link dev.isola.Container#resizeTty(int, int)}. */
   void resizeTty(TerminalSize size);
 

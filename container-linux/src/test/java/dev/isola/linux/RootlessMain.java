@@ -86,6 +86,28 @@ public final class RootlessMain {
         }
       }
     });
+    report("network", () -> {
+      try (Container c = Container.builder().command("sh", "-c", "mkdir /tmp/www && echo served > /tmp/www/index.html"
+          + " && echo ready && exec busybox httpd -f -p 8080 -h /tmp/www").network(dev.isola.Network.userMode().publish(8080)).start()) {
+        new java.io.BufferedReader(new java.io.InputStreamReader(c.stdout(), StandardCharsets.UTF_8)).readLine();
+        java.net.InetSocketAddress address = c.publishedAddress(8080);
+        for (int attempt = 0; ; attempt++) {
+          try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(address, 2000);
+            s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!answer.isEmpty() || attempt > 50) {
+              return answer.contains("served") ? "served" : "answer " + answer;
+            }
+          } catch (java.io.IOException e) {
+            if (attempt > 50) {
+              throw e;
+            }
+          }
+          Thread.sleep(100);
+        }
+      }
+    });
     report("tty", () -> {
       try (Container c = sh(rootfs, "tty; stty size").tty(90, 30).start()) {
         String out = new String(c.stdout().readAllBytes(), StandardCharsets.UTF_8).replace("\r\n", " ").trim();

@@ -101,6 +101,11 @@ class RootlessTest {
   }
 
   @Test
+  void aPublishedPortReachesARootlessContainer() {
+    assertThat(result("network")).isEqualTo("served");
+  }
+
+  @Test
   void aTerminalWorksRootless() {
     assertThat(result("tty")).isEqualTo("/dev/pts/0 30 90 exit 0");
   }

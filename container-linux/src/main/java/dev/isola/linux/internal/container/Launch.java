@@ -31,6 +31,7 @@ import java.util.concurrent.TimeoutException;
  */
 final class Launch {
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
+  private static final System.Logger LOG = System.getLogger("dev.isola.linux");
   /**
    * The JVM's ends of the process's stdin, stdout and stderr; -1 where that stream is no pipe.
    * With a terminal, once started: stdin and stdout are the terminal's master (two descriptors of
@@ -210,6 +211,9 @@ final class Launch {
           verdict.limitHit(msg[3]);
         } else if (msg[0] == LauncherProtocol.MSG_USAGE) {
           verdict.usage(reader.longs());
+        } else if (msg[0] == LauncherProtocol.MSG_HELPER_ENDED) {
+          LOG.log(System.Logger.Level.WARNING, "the network helper (pid " + msg[2] + ") of the container (pid " + pid
+              + ") ended (wait status " + msg[3] + "): the container runs on without a network");
         }
       }
     } catch (IOException e) {

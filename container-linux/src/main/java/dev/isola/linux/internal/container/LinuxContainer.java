@@ -7,6 +7,7 @@ import dev.isola.ExecSpec;
 import dev.isola.ExitStatus;
 import dev.isola.FileCopy;
 import dev.isola.Namespace;
+import dev.isola.Network;
 import dev.isola.Signal;
 import dev.isola.TerminalSize;
 import dev.isola.UnsupportedFeatureException;
@@ -55,6 +56,7 @@ public final class LinuxContainer implements RunningContainer, Supervisor.Watche
   private final CapturedOutput.Budget outputBudget;
   private final Set<LinuxExec> execs = ConcurrentHashMap.newKeySet();
   private final int filesystemRulesLevel;
+  private final List<Network.Port> published;
   /** The host uid and gid of the container's root, who owns what is copied in. */
   private final long[] rootIds;
 
@@ -69,6 +71,7 @@ public final class LinuxContainer implements RunningContainer, Supervisor.Watche
     this.launch = launch;
     this.verdict = new Verdict(spec.limits().cpuTime(), launch.startNanos);
     this.filesystemRulesLevel = plan.landlockAbi();
+    this.published = plan.published();
     this.rootIds = rootIds.clone();
     boolean capture = spec.limits().outputBytes().isPresent();
     this.outputBudget = capture ? new CapturedOutput.Budget(spec.limits().outputBytes().getAsLong(), this::outputLimitReached) : null;
@@ -269,6 +272,11 @@ public final class LinuxContainer implements RunningContainer, Supervisor.Watche
     LinuxExec e = LinuxExec.start(compiled.spec(), compiled.plan(), compiled.tty().isPresent(), launcher, supervisor, execs::remove);
     execs.add(e);
     return e;
+  }
+
+  @Override
+  public List<Network.Port> publishedPorts() {
+    return published;
   }
 
   @Override

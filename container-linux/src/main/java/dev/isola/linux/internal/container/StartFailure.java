@@ -15,7 +15,7 @@ final class StartFailure {
     String what = plan.describe(step);
     Op op = step >= 0 && step < plan.steps().size() ? plan.steps().get(step).op : null;
     String error;
-    if (op == Op.RUN_HELPER) {
+    if ((op == Op.RUN_HELPER || op == Op.NET_HELPER) && errno == 0) {
       error = "exited with status " + value + (text.isEmpty() ? "" : ": " + text);
     } else {
       error = errno > 0 ? Errno.describe(errno) : "invalid launch plan (" + value + ")";

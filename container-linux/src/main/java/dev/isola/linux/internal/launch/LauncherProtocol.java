@@ -21,6 +21,7 @@ public final class LauncherProtocol {
   public static final int OP_WALL_LIMIT = 6;
   public static final int OP_CPU_LIMIT = 7;
   public static final int OP_ENTER = 8;
+  public static final int OP_NET_HELPER = 9;
   public static final int OP_MOUNT = 10;
   public static final int OP_REMOUNT = 11;
   public static final int OP_MKDIR = 13;
@@ -67,6 +68,7 @@ public final class LauncherProtocol {
   public static final int MSG_TEXT = 4;
   public static final int MSG_LIMIT = 5;
   public static final int MSG_USAGE = 6;
+  public static final int MSG_HELPER_ENDED = 7;
 
   // enum limit: which limit MSG_LIMIT reports
   public static final int LIMIT_WALL = 1;

@@ -1,6 +1,7 @@
 package dev.isola.linux.internal.plan;
 
 import com.sun.jna.Memory;
+import dev.isola.Network;
 import dev.isola.linux.internal.launch.LauncherProtocol;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -26,6 +27,7 @@ public final class LaunchPlan {
     WALL_LIMIT(LauncherProtocol.OP_WALL_LIMIT),
     CPU_LIMIT(LauncherProtocol.OP_CPU_LIMIT),
     ENTER(LauncherProtocol.OP_ENTER),
+    NET_HELPER(LauncherProtocol.OP_NET_HELPER),
     MOUNT(LauncherProtocol.OP_MOUNT),
     REMOUNT(LauncherProtocol.OP_REMOUNT),
     MKDIR(LauncherProtocol.OP_MKDIR),
@@ -96,10 +98,12 @@ public final class LaunchPlan {
 
   private final List<Step> steps;
   private final byte[] bytes;
+  private final List<Network.Port> published;
 
-  LaunchPlan(List<Step> steps) {
+  LaunchPlan(List<Step> steps, List<Network.Port> published) {
     this.steps = List.copyOf(steps);
     this.bytes = encode(this.steps);
+    this.published = List.copyOf(published);
   }
 
   public List<Step> steps() {
@@ -119,6 +123,11 @@ public final class LaunchPlan {
 
   int size() {
     return bytes.length;
+  }
+
+  /** The ports the plan's network helper publishes, each with the host port it binds. */
+  public List<Network.Port> published() {
+    return published;
   }
 
   /** The Landlock ABI the plan enforces, 0 for none. */
@@ -160,6 +169,7 @@ public final class LaunchPlan {
   /** Collects steps in order. */
   public static final class Builder {
     private final List<Step> steps = new ArrayList<>();
+    private List<Network.Port> published = List.of();
 
     public Builder add(Op op, List<Long> ints, List<String> strings, String description) {
       long[] values = new long[ints.size()];
@@ -187,8 +197,14 @@ public final class LaunchPlan {
       return add(op, List.of(value), List.of(strings), description);
     }
 
+    /** The ports the plan publishes (see {@link LaunchPlan#published()}). */
+    public Builder published(List<Network.Port> ports) {
+      published = List.copyOf(ports);
+      return this;
+    }
+
     public LaunchPlan build() {
-      return new LaunchPlan(steps);
+      return new LaunchPlan(steps, published);
     }
   }
 }

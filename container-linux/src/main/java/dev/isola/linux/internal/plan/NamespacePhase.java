@@ -3,7 +3,9 @@ package dev.isola.linux.internal.plan;
 import dev.isola.ContainerSpec;
 import dev.isola.Limits;
 import dev.isola.Namespace;
+import dev.isola.Network;
 import dev.isola.linux.internal.cgroup.Cgroup;
+import dev.isola.linux.internal.net.Pasta;
 import dev.isola.linux.internal.plan.LaunchPlan.Op;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,6 +51,14 @@ final class NamespacePhase {
         "create namespaces " + names(ns) + into.map(d -> " in the cgroup " + d).orElse(""));
     maps.ifPresent(m -> idMaps(plan, m));
     joinCgroup(plan, cgroup);
+    if (spec.network().mode() == Network.Mode.USER_MODE) {
+      // once the ids are mapped (an ordinary user's pasta acts as the namespace's root), before
+      // the command may run: it never sees a half-made network
+      List<Network.Port> ports = Pasta.resolve(spec.network().ports());
+      List<String> argv = Pasta.argv(Pasta.find(), spec.network(), ports, host.isRoot());
+      plan.add(Op.NET_HELPER, List.of(), argv, "start the network helper: " + String.join(" ", argv));
+      plan.published(ports);
+    }
     Limits limits = spec.limits();
     limits.wallTime().ifPresent(d -> plan.add(Op.WALL_LIMIT, d.toMillis(), "watch the wall time limit of " + d));
     limits.cpuTime().ifPresent(d -> cgroup.flatMap(Cgroup::cpuUsageFile).ifPresent(usage -> plan.add(Op.CPU_LIMIT,

@@ -20,7 +20,9 @@ import dev.isola.ContainerSpec;
 import dev.isola.ContainerStartException;
 import dev.isola.Mount;
 import dev.isola.Namespace;
+import dev.isola.Network;
 import dev.isola.SeccompPolicy;
+import dev.isola.linux.internal.net.EtcFiles;
 import dev.isola.linux.internal.plan.LaunchPlan.Op;
 import dev.isola.linux.internal.rootfs.RootLayers;
 import java.io.IOException;
@@ -76,6 +78,13 @@ final class RootPhase {
       root(plan, spec);
     }
     plan.add(Op.SET_ROOT, "resolve paths inside the new root", NEW, OLD + "/proc");
+    if (spec.network().mode() == Network.Mode.USER_MODE && spec.rootfs().isEmpty() && layers.isEmpty()) {
+      // the host view's /etc is a tmpfs of the container's own: its resolver is pasta's
+      EtcFiles.of(spec).forEach((path, content) -> {
+        plan.add(Op.MKFILE, 0644, "create " + path, path);
+        plan.add(Op.WRITE, "write " + path, path, content);
+      });
+    }
     if (layers.isPresent() && !spec.readOnlyRootfs()) {
       // an image need not have them; made inside the root, so that no link in it leads out
       for (String dir : List.of("/proc", "/dev", "/tmp")) {

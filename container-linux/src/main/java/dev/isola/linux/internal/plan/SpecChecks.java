@@ -12,10 +12,12 @@ import dev.isola.Image;
 import dev.isola.Limits;
 import dev.isola.Mount;
 import dev.isola.Namespace;
+import dev.isola.Network;
 import dev.isola.Overlay;
 import dev.isola.Stdio;
 import dev.isola.UnsupportedFeatureException;
 import dev.isola.linux.internal.landlock.Landlock;
+import dev.isola.linux.internal.net.Pasta;
 import dev.isola.linux.internal.rootfs.RootLayers;
 import dev.isola.linux.internal.rootfs.RootView;
 import dev.isola.linux.internal.seccomp.SeccompCompiler;
@@ -57,6 +59,10 @@ final class SpecChecks {
     } else if (spec.image().isPresent() && !spec.image().get().idMapping().equals(IdMapping.hostRoot())) {
       throw new UnsupportedFeatureException("an image in the host's user namespace", "the image's files are owned for "
           + spec.image().get().idMapping() + ", which only a container with that id mapping sees as their owners");
+    }
+    if (spec.network().mode() == Network.Mode.USER_MODE) {
+      Pasta.find();
+      Pasta.checkTun(host.euid);
     }
     if (spec.tty().isPresent() && spec.limits().outputBytes().isPresent()) {
       throw new UnsupportedFeatureException("an output limit on a terminal", "the captured output is read from pipes;"
