@@ -5,6 +5,7 @@ import dev.isola.ExitReason;
 import dev.isola.ExitStatus;
 import dev.isola.IdMapping;
 import dev.isola.Limits;
+import dev.isola.Network;
 import java.io.IOException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
@@ -207,6 +208,14 @@ public final class StartLatency {
     add(isola);
     limited = Candidate.of("Isola, with limits (cgroups)", "the same with .limits(" + LIMITS_SHOWN + ")", () -> isolaOnce(ws, LIMITS));
     add(limited);
+    if (Proc.which("pasta") != null) {
+      add(Candidate.of("Isola, Network.userMode() (pasta)", "the default with .network(Network.userMode())",
+          () -> isolaOnce(ws, Limits.none(), Network.userMode())));
+      add(Candidate.of("Isola, userMode: start() -> port served", "busybox nc -l -p 8080 with .publish(8080), until it"
+          + " has served a connection to the published port and ended", () -> publishedPortAccepts(ws)));
+    } else {
+      add(Candidate.unavailable("Isola, Network.userMode() (pasta)", "", "missing (no pasta on the PATH; Debian: passt)"));
+    }
 
     section("Candidates (each runs /bin/true; stdio: pipes to this JVM)");
     for (Candidate c : table.values()) {
@@ -279,8 +288,12 @@ public final class StartLatency {
 
   /** One Isola container running /bin/true: start() → waitFor(); also the time start() took. */
   private static Candidate.Sample isolaOnce(Workspace ws, Limits limits) throws InterruptedException {
+    return isolaOnce(ws, limits, Network.none());
+  }
+
+  private static Candidate.Sample isolaOnce(Workspace ws, Limits limits, Network network) throws InterruptedException {
     long t0 = System.nanoTime();
-    try (Container c = Container.builder().rootfs(ws.rootfs).command("/bin/true").limits(limits).start()) {
+    try (Container c = Container.builder().rootfs(ws.rootfs).command("/bin/true").limits(limits).network(network).start()) {
       long t1 = System.nanoTime();
       ExitStatus s = c.waitFor();
       long t2 = System.nanoTime();
@@ -288,6 +301,33 @@ public final class StartLatency {
         throw new IllegalStateException("ended with " + s);
       }
       return new Candidate.Sample(t2 - t0, t1 - t0);
+    }
+  }
+
+  /** From start() of a server behind a published port to the first connection accepted there; also the time start() took. */
+  private static Candidate.Sample publishedPortAccepts(Workspace ws) throws Exception {
+    long t0 = System.nanoTime();
+    try (Container c = Container.builder().rootfs(ws.rootfs).command("busybox", "nc", "-l", "-p", "8080")
+        .network(Network.userMode().publish(8080)).start()) {
+      long t1 = System.nanoTime();
+      java.net.InetSocketAddress at = c.publishedAddress(8080);
+      while (true) {
+        try (java.net.Socket s = new java.net.Socket()) {
+          s.connect(at, 1000);
+          // pasta accepts on the host at once: the server had it only if nc, which serves one
+          // connection, ends once this one closes (otherwise pasta found no listener and reset it)
+          s.getOutputStream().write('x');
+          s.shutdownOutput();
+          if (c.waitFor(java.time.Duration.ofMillis(500)).isPresent()) {
+            return new Candidate.Sample(System.nanoTime() - t0, t1 - t0);
+          }
+        } catch (java.io.IOException notYet) {
+          Thread.sleep(1);
+        }
+        if (System.nanoTime() - t0 > 10_000_000_000L) {
+          throw new IllegalStateException("the published port accepted nothing in 10 s");
+        }
+      }
     }
   }
 

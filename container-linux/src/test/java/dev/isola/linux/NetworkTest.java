@@ -8,6 +8,7 @@ import dev.isola.ContainerSpec;
 import dev.isola.ContainerStartException;
 import dev.isola.Network;
 import dev.isola.linux.internal.sys.LibC;
+import dev.isola.linux.testing.ChildJvm;
 import dev.isola.linux.testing.Leftovers;
 import dev.isola.linux.testing.Run;
 import java.io.BufferedReader;
@@ -190,8 +191,44 @@ class NetworkTest {
     assertThat(sh("true").network(Network.host()).build().namespaces()).doesNotContain(dev.isola.Namespace.NETWORK);
   }
 
+  /** A JVM killed with SIGKILL leaves no network helper: it has the parent-death signal of the server, which dies with the JVM. */
+  @Test
+  void noHelperOutlivesAKilledJvm() throws Exception {
+    Process jvm = new ProcessBuilder(ChildJvm.command(ChildJvm.classPath(), WithNetwork.class)).redirectErrorStream(true).start();
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
+      assertThat(out.readLine()).isEqualTo("started");
+      List<Long> helpers = pastasOf(jvm.pid());
+      assertThat(helpers).hasSize(1);
+      jvm.destroyForcibly();
+      jvm.waitFor();
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (helpers.stream().anyMatch(Leftovers::processExists) && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(helpers).noneMatch(Leftovers::processExists);
+    } finally {
+      jvm.destroyForcibly();
+    }
+  }
+
+  /** Run in a child JVM that the test kills: one container with a user-mode network. */
+  public static final class WithNetwork {
+    public static void main(String[] args) throws Exception {
+      Container.builder().command("sleep", "600").network(Network.userMode().publish(8080)).start();
+      System.out.println("started");
+      System.out.flush();
+      Thread.sleep(600_000);
+    }
+  }
+
   /** The pasta processes whose parent is this JVM's launch server. */
   static List<Long> pastas() throws IOException {
+    return pastasOf(ProcessHandle.current().pid());
+  }
+
+  /** The pasta processes whose parent is the launch server of the JVM {@code jvm}. */
+  static List<Long> pastasOf(long jvm) throws IOException {
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
       return procs.filter(p -> p.getFileName().toString().matches("\\d+")).filter(p -> {
         try {
@@ -203,7 +240,7 @@ class NetworkTest {
               .orElse("PPid:\t0").split("\\s+")[1];
           return Files.readString(Path.of("/proc", ppid, "comm")).trim().equals("isola-server")
               && ProcessHandle.of(Long.parseLong(ppid)).flatMap(ProcessHandle::parent).map(ProcessHandle::pid)
-                  .orElse(-1L) == ProcessHandle.current().pid();
+                  .orElse(-1L) == jvm;
         } catch (IOException | RuntimeException e) {
           return false; // gone meanwhile
         }
