@@ -141,6 +141,18 @@ class VerdictTest {
     accountedWhole(s);
   }
 
+  /** Memory and processes are counted for every container where the host has the controllers, limits or not. */
+  @Test
+  void statsWithoutLimitsCountMemoryAndProcesses() throws Exception {
+    try (Container c = fatAndBusy("wait").start()) {
+      Thread.sleep(BUSY.toMillis());
+      dev.isola.ContainerStats stats = c.stats();
+      assertThat(stats.memoryBytes()).as(stats.toString()).isGreaterThanOrEqualTo(HELD);
+      assertThat(stats.pids()).as(stats.toString()).isGreaterThanOrEqualTo(3); // init, the shell, its busy subshell
+      c.killAll();
+    }
+  }
+
   /** The case: cpus(0.5) over 2 s said 0.002 s. */
   @Test
   void aCpuQuotaIsCountedAtWhatItAllowed() {
