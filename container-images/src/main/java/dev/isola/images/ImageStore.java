@@ -43,14 +43,41 @@ import org.jspecify.annotations.Nullable;
 public final class ImageStore {
   private static final String MAPPING_FILE = "id-mapping";
 
+  /** The default bounds of what one layer may unpack to: 16 GiB, a million entries, 256 path components. */
+  public static final long DEFAULT_MAX_LAYER_BYTES = 16L << 30;
+  public static final long DEFAULT_MAX_LAYER_ENTRIES = 1_000_000;
+  public static final int DEFAULT_MAX_PATH_DEPTH = 256;
+
   private final Path directory;
   private final IdMapping mapping;
   private final Ownership ownership;
+  private final UnpackLimits limits;
 
-  private ImageStore(Path directory, IdMapping mapping, Ownership ownership) {
+  private ImageStore(Path directory, IdMapping mapping, Ownership ownership, UnpackLimits limits) {
     this.directory = directory;
     this.mapping = mapping;
     this.ownership = ownership;
+    this.limits = limits;
+  }
+
+  /**
+   * This store, unpacking each layer to at most {@code maxBytes} of file content, {@code
+   * maxEntries} entries and {@code maxDepth} path components (defaults: {@value
+   * #DEFAULT_MAX_LAYER_BYTES} bytes, {@value #DEFAULT_MAX_LAYER_ENTRIES} entries, {@value
+   * #DEFAULT_MAX_PATH_DEPTH} components): a layer beyond them is refused whole, so that a small
+   * compressed layer cannot fill the disk.
+   */
+  public ImageStore withUnpackLimits(long maxBytes, long maxEntries, int maxDepth) {
+    return new ImageStore(directory, mapping, ownership, new UnpackLimits(maxBytes, maxEntries, maxDepth, limits.deviceNodes()));
+  }
+
+  /**
+   * This store, unpacking device nodes as root for trusted images. By default a layer with a
+   * device node (other than an overlay whiteout) is refused: a container's /dev is Isola's own, and
+   * a node in the store is a live device file on the host.
+   */
+  public ImageStore allowingDeviceNodes() {
+    return new ImageStore(directory, mapping, ownership, new UnpackLimits(limits.maxBytes(), limits.maxEntries(), limits.maxDepth(), true));
   }
 
   /**
@@ -124,6 +151,7 @@ public final class ImageStore {
           // another thread or process made it first
         }
       }
+      checkPrivate(dir);
       for (String sub : List.of("layers", "images", "locks", "tmp")) {
         Files.createDirectories(dir.resolve(sub));
       }
@@ -131,7 +159,23 @@ public final class ImageStore {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the image store " + dir, e);
     }
-    return new ImageStore(dir, resolved, Ownership.forCaller(resolved));
+    return new ImageStore(dir, resolved, Ownership.forCaller(resolved), UnpackLimits.DEFAULTS);
+  }
+
+  /**
+   * The store holds setuid programs and files of other ids: only its owner may reach into it. A
+   * directory given as the store that others can enter is refused rather than made private, since
+   * others may hold descriptors into it already.
+   */
+  private static void checkPrivate(Path dir) throws IOException {
+    int uid = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+    int mode = (Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0777;
+    if (uid != LibC.INSTANCE.geteuid() || (mode & 077) != 0) {
+      throw new ContainerException("the image store " + dir + " is " + (uid != LibC.INSTANCE.geteuid() ? "owned by uid " + uid
+          + ", not by this user (uid " + LibC.INSTANCE.geteuid() + ")" : "reachable by others (mode " + Integer.toOctalString(mode) + ")")
+          + ": it holds setuid programs and files of other users; give a directory of your own with mode 700"
+          + " (chmod 700 " + dir + "), or a path that does not exist yet");
+    }
   }
 
   private static void checkMapping(Path dir, IdMapping resolved) throws IOException {
@@ -216,7 +260,7 @@ public final class ImageStore {
       Path work = scratch.dir().resolve(diffId);
       Files.createDirectory(work);
       try (InputStream in = archive.open(blob.path)) {
-        LayerUnpacker.unpack(in, blob.digest, diffId, work, ownership, blob.describe() + " (diff_id sha256:" + diffId + ")");
+        LayerUnpacker.unpack(in, blob.digest, diffId, work, ownership, limits, blob.describe() + " (diff_id sha256:" + diffId + ")");
         // Renamed whole into place: no reader ever sees half a layer.
         Files.move(work, dir, StandardCopyOption.ATOMIC_MOVE);
       } catch (NoSuchFileException e) {

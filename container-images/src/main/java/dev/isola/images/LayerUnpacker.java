@@ -50,9 +50,15 @@ final class LayerUnpacker {
   private static final String OPAQUE = ".wh..wh..opq";
   private static final int DEFAULT_DIR_MODE = 0755;
 
+  /** The most of an entry's name an error message shows. */
+  private static final int NAME_SHOWN = 200;
+
   private final Path root;
   private final Ownership owner;
+  private final UnpackLimits limits;
   private final String layer;
+  private long bytes;
+  private long entries;
   /** Directories and the mode and mtime they get at the end (mtime null: leave it). */
   private final Map<Path, DirAttributes> directories = new LinkedHashMap<>();
 
@@ -66,9 +72,10 @@ final class LayerUnpacker {
     }
   }
 
-  private LayerUnpacker(Path root, Ownership owner, String layer) {
+  private LayerUnpacker(Path root, Ownership owner, UnpackLimits limits, String layer) {
     this.root = root;
     this.owner = owner;
+    this.limits = limits;
     this.layer = layer;
   }
 
@@ -78,13 +85,13 @@ final class LayerUnpacker {
    * diffId}. On failure, {@code root} may hold part of the layer; the caller deletes it.
    */
   static void unpack(InputStream blob, @Nullable String blobDigest, String diffId, Path root, Ownership owner,
-      String layer) throws IOException {
+      UnpackLimits limits, String layer) throws IOException {
     MessageDigest compressed = Sha256.newDigest();
     MessageDigest uncompressed = Sha256.newDigest();
     InputStream raw = new BufferedInputStream(new Digesting(blob, compressed), 1 << 16);
     InputStream tar = new Digesting(decompressed(raw, layer), uncompressed);
     try {
-      new LayerUnpacker(root, owner, layer).unpackAll(new TarArchiveInputStream(tar));
+      new LayerUnpacker(root, owner, limits, layer).unpackAll(new TarArchiveInputStream(tar));
       // The tar reader stops at the end-of-archive marker; the digests cover every byte.
       tar.transferTo(OutputStream.nullOutputStream());
     } catch (IOException | ContainerException e) {
@@ -164,7 +171,18 @@ final class LayerUnpacker {
   }
 
   private void unpack(InputStream in, TarArchiveEntry e) throws IOException {
+    if (++entries > limits.maxEntries()) {
+      throw refuse(e, "is past the store's limit of " + limits.maxEntries() + " entries a layer (ImageStore.withUnpackLimits)");
+    }
+    bytes += Math.max(0, e.getSize());
+    if (bytes > limits.maxBytes()) {
+      throw refuse(e, "takes the layer past the store's limit of " + limits.maxBytes() + " bytes (ImageStore.withUnpackLimits)");
+    }
     List<String> parts = components(e.getName(), e);
+    if (parts.size() > limits.maxDepth()) {
+      throw refuse(e, "is " + parts.size() + " directories deep, past the store's limit of " + limits.maxDepth()
+          + " (ImageStore.withUnpackLimits)");
+    }
     if (parts.isEmpty()) {
       if (!e.isDirectory()) {
         throw refuse(e, "names the layer's root, and is not a directory");
@@ -227,6 +245,10 @@ final class LayerUnpacker {
       mknod(target, LibC.S_IFIFO, 0, e);
     } else if (!owner.privileged()) {
       throw refuse(e, "is a device node, which an ordinary user cannot create");
+    } else if (!limits.deviceNodes()) {
+      throw refuse(e, "is a device node (" + (e.isCharacterDevice() ? "character" : "block") + " " + e.getDevMajor() + ":"
+          + e.getDevMinor() + "): in the store it would be a live device file on the host, and a container's /dev is Isola's"
+          + " own; remove it from the image, or load trusted images with ImageStore.allowingDeviceNodes()");
     } else {
       mknod(target, e.isCharacterDevice() ? LibC.S_IFCHR : LibC.S_IFBLK, LibC.makedev(e.getDevMajor(), e.getDevMinor()), e);
     }
@@ -358,6 +380,8 @@ final class LayerUnpacker {
   }
 
   private ContainerException refuse(TarArchiveEntry e, String why) {
-    return new ContainerException(layer + " is refused: entry \"" + e.getName() + "\" " + why);
+    String name = e.getName().length() > NAME_SHOWN ? e.getName().substring(0, NAME_SHOWN) + "…(" + e.getName().length() + " characters)"
+        : e.getName();
+    return new ContainerException(layer + " is refused: entry \"" + name + "\" " + why);
   }
 }

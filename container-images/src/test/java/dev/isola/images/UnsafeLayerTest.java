@@ -103,8 +103,56 @@ class UnsafeLayerTest {
     Path dir = Files.createDirectory(work.resolve("layer"));
 
     assertThatThrownBy(() -> LayerUnpacker.unpack(new ByteArrayInputStream(layer), null, Sha256.of(layer), dir,
-        rootless, "layer L")).isInstanceOf(ContainerException.class)
+        rootless, UnpackLimits.DEFAULTS, "layer L")).isInstanceOf(ContainerException.class)
         .hasMessageContaining("layer L is refused: entry \"dev/sda\" is a device node");
+  }
+
+  /** As root too: a node in the store is a live device file on the host (HOST-02); trusted images may opt in. */
+  @Test
+  void deviceNodesAreRefusedUnlessTheStoreAllowsThem() throws IOException {
+    byte[] layer = OciLayouts.layer(t -> {
+      TarArchiveEntry e = new TarArchiveEntry("dev/disk", TarConstants.LF_BLK);
+      e.setDevMajor(254);
+      t.putArchiveEntry(e);
+      t.closeArchiveEntry();
+    });
+    assertRefused(layer, "\"dev/disk\" is a device node (block 254:0)", "allowingDeviceNodes()");
+    org.junit.jupiter.api.Assumptions.assumeTrue(LibC.INSTANCE.geteuid() == 0, "only root creates device nodes; this is uid "
+        + LibC.INSTANCE.geteuid());
+    Path oci = OciLayouts.write(work.resolve("oci-trusted"), List.of(layer), "");
+    store.allowingDeviceNodes().load(oci);
+    try (java.util.stream.Stream<Path> layers = Files.list(store.directory().resolve("layers"))) {
+      Path node = layers.findFirst().orElseThrow().resolve("dev/disk");
+      assertThat(Files.getAttribute(node, "unix:mode", java.nio.file.LinkOption.NOFOLLOW_LINKS)).isNotNull();
+      assertThat(Files.isRegularFile(node, java.nio.file.LinkOption.NOFOLLOW_LINKS)).isFalse();
+    }
+  }
+
+  /** A small compressed layer must not fill the disk, nor a deep one give an 8 KB message. */
+  @Test
+  void unpackingIsBounded() throws IOException {
+    byte[] big = OciLayouts.layer(t -> file(t, "zeros", "0".repeat(4096), e -> {}));
+    store = store.withUnpackLimits(1024, 1_000, 64);
+    assertRefused(big, "past the store's limit of 1024 bytes");
+    byte[] many = OciLayouts.layer(t -> {
+      for (int i = 0; i < 1_001; i++) {
+        file(t, "f" + i, "", e -> {});
+      }
+    });
+    assertRefused(many, "past the store's limit of 1000 entries");
+    byte[] deep = OciLayouts.layer(t -> file(t, "d/".repeat(2000) + "f", "x", e -> {}));
+    Path oci = OciLayouts.write(work.resolve("oci-deep"), List.of(deep), "");
+    assertThatThrownBy(() -> store.load(oci)).isInstanceOf(ContainerException.class)
+        .hasMessageContaining("2001 directories deep, past the store's limit of 64")
+        .satisfies(e -> assertThat(e.getMessage().length()).isLessThan(600));
+  }
+
+  @Test
+  void aStoreOthersCanReachIsRefused() throws IOException {
+    Path shared = Files.createDirectory(work.resolve("shared"));
+    Files.setPosixFilePermissions(shared, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    assertThatThrownBy(() -> ImageStore.open(shared)).isInstanceOf(ContainerException.class)
+        .hasMessageContaining("reachable by others (mode 755)").hasMessageContaining("chmod 700 " + shared);
   }
 
   @Test
