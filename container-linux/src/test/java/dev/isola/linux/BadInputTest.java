@@ -96,6 +96,20 @@ class BadInputTest {
         .hasMessageContaining("ENOENT");
   }
 
+  /**
+   * The JVM opens stdio files as its user: a failure the checks before the start could not see
+   * (here a directory given as the output file; for an ordinary user, a file it may not write)
+   * names the stream and the file, not the launcher.
+   */
+  @Test
+  void aStdioFileThatCannotBeOpenedIsNamed(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    assertThatThrownBy(() -> Run.sh("true").stdout(dev.isola.Stdio.file(dir)).start())
+        .isInstanceOfSatisfying(ContainerStartException.class, e -> {
+          assertThat(e.step()).isEqualTo("open the stdout file " + dir);
+          assertThat(e.getMessage()).contains("EISDIR").doesNotContain("launcher");
+        });
+  }
+
   @Test
   void commandNotExecutable() {
     assertThatThrownBy(() -> Container.builder().rootfs(TestRootfs.busybox()).command("/bin/not-executable").start())

@@ -108,6 +108,13 @@ public final class RootlessMain {
         }
       }
     });
+    report("stdio-eacces", () -> {
+      try (Container c = sh(rootfs, "true").stdout(dev.isola.Stdio.file(Path.of("/root/isola-denied"))).start()) {
+        return "started";
+      } catch (dev.isola.ContainerStartException e) {
+        return e.step() + ": " + (e.getMessage().contains("EACCES") && e.getMessage().contains("may not write it") ? "EACCES named" : e.getMessage());
+      }
+    });
     report("tty", () -> {
       try (Container c = sh(rootfs, "tty; stty size").tty(90, 30).start()) {
         String out = new String(c.stdout().readAllBytes(), StandardCharsets.UTF_8).replace("\r\n", " ").trim();

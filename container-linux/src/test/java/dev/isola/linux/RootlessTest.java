@@ -106,6 +106,11 @@ class RootlessTest {
   }
 
   @Test
+  void aStdioFileTheUserMayNotWriteIsNamed() {
+    assertThat(result("stdio-eacces")).isEqualTo("open the stdout file /root/isola-denied: EACCES named");
+  }
+
+  @Test
   void aTerminalWorksRootless() {
     assertThat(result("tty")).isEqualTo("/dev/pts/0 30 90 exit 0");
   }

@@ -91,9 +91,12 @@ final class Launch {
       LaunchDescriptors.closeAll(childSide); // the launch server holds its own copies now
       return terminal ? new Launch(new int[] {-1, -1, -1}, socket[1], statusPipe[0], controlPipe[1], startNanos)
           : new Launch(new int[] {i[1], o[1], e[1]}, -1, statusPipe[0], controlPipe[1], startNanos);
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       LaunchDescriptors.closeAll(childSide);
       LaunchDescriptors.closeAll(ours); // without its status pipe, a launcher that did start kills what it started
+      if (e instanceof RuntimeException) {
+        throw (RuntimeException) e;
+      }
       throw new ContainerException("cannot start the container's launcher: " + e.getMessage(), e);
     }
   }

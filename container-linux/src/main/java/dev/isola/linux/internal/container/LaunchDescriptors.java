@@ -1,6 +1,8 @@
 package dev.isola.linux.internal.container;
 
 import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import dev.isola.ContainerStartException;
 import dev.isola.Stdio;
 import dev.isola.linux.internal.launch.LauncherProtocol;
 import dev.isola.linux.internal.plan.LaunchPlan;
@@ -31,10 +33,9 @@ final class LaunchDescriptors {
       case DISCARD:
         return new int[] {open("/dev/null", LibC.O_RDWR, childSide), -1};
       case FILE:
-        return new int[] {open(s.file().orElseThrow().toString(),
-            number == 0 ? LibC.O_RDONLY : LibC.O_WRONLY | LibC.O_CREAT | LibC.O_TRUNC, childSide), -1};
+        return new int[] {stdioFile(s, number, number == 0 ? LibC.O_RDONLY : LibC.O_WRONLY | LibC.O_CREAT | LibC.O_TRUNC, childSide), -1};
       case APPEND:
-        return new int[] {open(s.file().orElseThrow().toString(), LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND, childSide), -1};
+        return new int[] {stdioFile(s, number, LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND, childSide), -1};
       default:
         throw new AssertionError(s.kind());
     }
@@ -54,6 +55,23 @@ final class LaunchDescriptors {
     childSide.add(childWrites ? p[1] : p[0]);
     ours.add(childWrites ? p[0] : p[1]);
     return p;
+  }
+
+  /** A stdio file, opened by the JVM as its user: a failure names the stream and the file. */
+  private static int stdioFile(Stdio s, int number, int flags, List<Integer> childSide) throws IOException {
+    String path = s.file().orElseThrow().toString();
+    // O_NOCTTY: a terminal given as a stdio file must not become the JVM's controlling terminal
+    int fd = LibC.open(path, flags | LibC.O_CLOEXEC | LibC.O_NOCTTY, 0644);
+    if (fd < 0) {
+      int errno = Native.getLastError();
+      String stream = List.of("stdin", "stdout", "stderr").get(number);
+      throw new ContainerStartException("open the " + stream + " file " + path, Errno.describe(errno)
+          + (errno == Errno.EACCES ? "; this user (uid " + LibC.geteuid() + ") may not " + (number == 0 ? "read" : "write") + " it"
+              : ""), errno);
+    }
+    fd = high(fd);
+    childSide.add(fd);
+    return fd;
   }
 
   static int open(String path, int flags, List<Integer> childSide) throws IOException {
