@@ -297,6 +297,33 @@ static void __attribute__((noreturn)) become_child(const struct plan *p, const i
   child_main(p, spare_net_taken);
 }
 
+/* The container's cgroup directories, for the server to remove should the JVM die first. */
+static void remember_cgroups(struct container *c, const struct plan *p) {
+  if (p->steps[0].op != OP_CLONE) return; /* an exec's are its container's */
+  for (uint32_t i = 0; i < p->nsteps && c->ncgroups < MAX_CGROUPS; i++) {
+    const struct step *s = &p->steps[i];
+    const char *dir = NULL;
+    size_t len = 0;
+    if (i == 0 && s->nstrs > 0 && s->strs[0][0] != '\0') {
+      dir = s->strs[0];
+      len = strlen(dir);
+    } else if (s->op == OP_JOIN_CGROUP && s->nstrs > 0) {
+      const char *slash = strrchr(s->strs[0], '/'); /* <dir>/cgroup.procs */
+      dir = s->strs[0];
+      len = slash == NULL ? 0 : (size_t)(slash - dir);
+    }
+    if (dir == NULL || len == 0) continue;
+    char *copy = strndup(dir, len);
+    int seen = 0;
+    for (int k = 0; copy != NULL && k < c->ncgroups; k++) seen |= strcmp(c->cgroups[k], copy) == 0;
+    if (copy != NULL && !seen) {
+      c->cgroups[c->ncgroups++] = copy;
+    } else {
+      free(copy);
+    }
+  }
+}
+
 /*
  * The clone and the server's steps of the plan, up to SYNC. Returns -1 with the report filled
  * (the child, if there is one, is c->child: the caller ends it).
@@ -353,6 +380,7 @@ int clone_and_prepare(struct container *c, const struct plan *p, const int stdio
       c->ns[i] = open(ns, O_RDONLY | O_CLOEXEC);
     }
   }
+  remember_cgroups(c, p);
   for (uint32_t i = 1; r0 == 0 && i < p->nsteps; i++) {
     const struct step *s = &steps[i];
     int32_t index = (int32_t)i;

@@ -208,6 +208,9 @@ struct watch {
 /* The namespaces the server holds of each container (clone.c), in the order an exec joins them. */
 enum held_ns { NS_USER, NS_MNT, NS_UTS, NS_IPC, NS_NET, NS_PID, NS_HELD };
 
+/* A container's cgroup directories: the v2 one and one per v1 controller. */
+#define MAX_CGROUPS 8
+
 /* What the server keeps of one container, from its start to its end. */
 struct container {
   struct container *next;
@@ -223,6 +226,8 @@ struct container {
   int64_t check_at; /* when to look at the limits again (CLOCK_MONOTONIC, ms) */
   int killed;
   pid_t net_helper; /* its network helper, killed with it; 0 if none */
+  char *cgroups[MAX_CGROUPS]; /* its cgroup directories, removed by the server if the JVM dies first */
+  int ncgroups;
   int limit_hit; /* the LIMIT_* that killed it, 0 if none: reported once its start is */
   struct watch on_exec, on_control;
 };

@@ -62,6 +62,7 @@ void release(struct container *c) {
   if (c->cpu_usage_fd >= 0) close(c->cpu_usage_fd);
   for (int i = 0; i < NS_HELD; i++)
     if (c->ns[i] >= 0) close(c->ns[i]);
+  for (int i = 0; i < c->ncgroups; i++) free(c->cgroups[i]);
   close(c->status); /* last: its end tells the JVM that all of the container is gone */
   free(c);
 }
@@ -224,6 +225,41 @@ static void start_container(const int fds[LAUNCH_FDS]) {
   if (server.one_container) run_loop(); /* the server's loop and its events are not the monitor's */
 }
 
+/*
+ * The JVM is gone, killed before it could close its containers: nothing of them may outlive it,
+ * their cgroups included, which the JVM removes after each container's end. Kills each, reaps it,
+ * removes its cgroup directories (an empty cgroup goes at once; a dying one, within moments), and
+ * ends, within a few seconds at most.
+ */
+static void __attribute__((noreturn)) jvm_gone(void) {
+  for (struct container *c = server.containers; c != NULL; c = c->next) {
+    if (c->child > 0) kill(c->child, SIGKILL);
+  }
+  int64_t deadline = now_ms() + 4000;
+  while (server.containers != NULL && now_ms() < deadline) {
+    int status;
+    pid_t p = waitpid(-1, &status, WNOHANG | __WALL);
+    if (p < 0 && errno != EINTR) break;
+    if (p <= 0) {
+      struct timespec pause = {0, 5 * 1000 * 1000};
+      nanosleep(&pause, NULL);
+      continue;
+    }
+    for (struct container *c = server.containers; c != NULL; c = c->next) {
+      if (c->child != p) continue;
+      for (int i = c->ncgroups - 1; i >= 0; i--) {
+        for (int tries = 0; rmdir(c->cgroups[i]) < 0 && errno == EBUSY && tries < 200; tries++) {
+          struct timespec pause = {0, 5 * 1000 * 1000};
+          nanosleep(&pause, NULL);
+        }
+      }
+      release(c);
+      break;
+    }
+  }
+  _exit(0);
+}
+
 /* One request: the six descriptors of a container. 0 when the JVM is gone. */
 static int on_request(void) {
   char byte;
@@ -299,7 +335,7 @@ void run_loop(void) {
       struct watch *w = ev[i].data.ptr;
       switch (w->kind) {
         case WATCH_SERVER:
-          if (!on_request()) _exit(0); /* the JVM is gone; the containers die with the server */
+          if (!on_request()) jvm_gone();
           break;
         case WATCH_SIGCHLD: reap = 1; break;
         case WATCH_EXEC: on_exec_pipe(w->c); break;

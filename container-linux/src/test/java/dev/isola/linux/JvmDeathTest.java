@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.isola.linux.internal.cgroup.Cgroup;
 import dev.isola.linux.internal.cgroup.CgroupHost;
+import dev.isola.linux.internal.sys.LibC;
 import dev.isola.linux.testing.ChildJvm;
 import dev.isola.linux.testing.Leftovers;
+import dev.isola.linux.testing.SandboxProbe;
 import dev.isola.linux.testing.TestRootfs;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -39,15 +42,39 @@ class JvmDeathTest {
     }
   }
 
+  /** The launch server outlives the JVM just long enough to end its containers and remove their cgroups. */
   @Test
-  void theCgroupsOfAKilledJvmAreSweptByTheNextJvmsFirstStart() throws Exception {
+  void theCgroupsOfAKilledJvmAreGoneWithinSeconds() throws Exception {
     Process killed = sleepingContainerJvm().jvm;
     List<Path> left;
     try {
       left = cgroupsOf(killed.pid());
       assertThat(left).as("the running container's cgroups").isNotEmpty();
     } finally {
-      killed.destroyForcibly(); // SIGKILL: nothing of it removes them
+      killed.destroyForcibly(); // SIGKILL: no close(), no shutdown hook
+      killed.waitFor();
+    }
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (left.stream().anyMatch(Files::exists) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(left).as("5 s after the JVM's death").allSatisfy(dir -> assertThat(dir).doesNotExist());
+  }
+
+  /** Killed together with its launch server, a JVM leaves cgroups: the next JVM's first start sweeps them. */
+  @Test
+  void theCgroupsOfAKilledJvmAndServerAreSweptByTheNextJvmsFirstStart() throws Exception {
+    ChildWithContainer child = sleepingContainerJvm();
+    Process killed = child.jvm;
+    List<Path> left;
+    try {
+      left = cgroupsOf(killed.pid());
+      assertThat(left).as("the running container's cgroups").isNotEmpty();
+      long server = Long.parseLong(SandboxProbe.status(child.containerPid, "PPid"));
+      assertThat(SandboxProbe.status(server, "Name")).isEqualTo("isola-server");
+      LibC.kill((int) server, 9); // first: then nothing of them removes the cgroups
+    } finally {
+      killed.destroyForcibly();
       killed.waitFor();
     }
     assertThat(left).allSatisfy(dir -> assertThat(dir).exists());
@@ -57,7 +84,7 @@ class JvmDeathTest {
     } finally {
       next.destroyForcibly();
       next.waitFor();
-      Cgroup.sweepStale(CgroupHost.detect()); // the next one's own, once its container has died with it
+      Cgroup.sweepStale(CgroupHost.detect()); // the next one's own, if its server had not removed them yet
     }
   }
 
