@@ -57,12 +57,30 @@ public final class Image {
    */
   public static Image load(Path source) {
     Objects.requireNonNull(source, "source");
+    return loader().load(source);
+  }
+
+  /**
+   * Imports the image named {@code reference} of the OCI layout at {@code source}, which may hold
+   * several images (as umoci and skopeo write one per tag): the one whose {@code
+   * org.opencontainers.image.ref.name} is {@code reference} or its tag. {@link #load(Path)} on a
+   * layout of several named images names them in its error.
+   *
+   * @throws ContainerException if none has that name (the message lists the names there)
+   */
+  public static Image load(Path source, String reference) {
+    Objects.requireNonNull(source, "source");
+    Objects.requireNonNull(reference, "reference");
+    return loader().load(source, reference);
+  }
+
+  private static ImageLoader loader() {
     Iterator<ImageLoader> loaders = ServiceLoader.load(ImageLoader.class, Image.class.getClassLoader()).iterator();
     if (!loaders.hasNext()) {
       throw new UnsupportedFeatureException("loading images",
           "no image loader on the class path; add the artifact dev.isola:container-images");
     }
-    return loaders.next().load(source);
+    return loaders.next();
   }
 
   public static Builder builder() {

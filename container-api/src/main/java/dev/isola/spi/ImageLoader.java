@@ -10,4 +10,10 @@ import java.nio.file.Path;
 public interface ImageLoader {
   /** Verifies and unpacks the image at {@code source} into the default store. */
   Image load(Path source);
+
+  /** Verifies and unpacks the image named {@code reference} of the layout at {@code source}; see {@link Image#load(Path, String)}. */
+  default Image load(Path source, String reference) {
+    throw new dev.isola.UnsupportedFeatureException("loading an image by name", "this image loader (" + getClass().getName()
+        + ") loads only layouts of one image");
+  }
 }

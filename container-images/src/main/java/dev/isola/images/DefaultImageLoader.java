@@ -13,4 +13,9 @@ public final class DefaultImageLoader implements ImageLoader {
   public Image load(Path source) {
     return ImageStore.defaultStore().load(source);
   }
+
+  @Override
+  public Image load(Path source, String reference) {
+    return ImageStore.defaultStore().load(source, reference);
+  }
 }

@@ -50,9 +50,21 @@ final class ImageManifest {
     this.layers = List.copyOf(layers);
   }
 
-  static ImageManifest read(ImageArchive archive) throws IOException {
+  /** The annotations that name an image of an OCI layout: its tag, or its whole reference. */
+  private static final List<String> NAME_ANNOTATIONS = List.of("org.opencontainers.image.ref.name", "io.containerd.image.name");
+
+  /**
+   * The image of {@code archive}: for an OCI layout that holds several, the one whose name
+   * ({@code org.opencontainers.image.ref.name}) is {@code reference} or its tag, else the one for
+   * this host's platform.
+   */
+  static ImageManifest read(ImageArchive archive, @Nullable String reference) throws IOException {
     if (archive.has("oci-layout") && archive.has("index.json")) {
-      return oci(archive);
+      return oci(archive, reference);
+    }
+    if (reference != null) {
+      throw new ContainerException("image source " + archive.source + " is a docker-archive, which holds one image: load it"
+          + " without a reference");
     }
     if (archive.has("manifest.json")) {
       return docker(archive);
@@ -61,11 +73,12 @@ final class ImageManifest {
         + "(oci-layout, index.json) nor a docker-archive (manifest.json)");
   }
 
-  private static ImageManifest oci(ImageArchive archive) throws IOException {
+  private static ImageManifest oci(ImageArchive archive, @Nullable String reference) throws IOException {
     JsonObject index = object(archive, "index.json", archive.read("index.json"));
     String where = "index.json";
     for (int depth = 0; depth <= MAX_NESTED_INDEXES; depth++) {
-      JsonObject descriptor = choose(archive, where, array(archive, where, index, "manifests"));
+      JsonArray entries = array(archive, where, index, "manifests");
+      JsonObject descriptor = depth == 0 ? named(archive, entries, reference) : choose(archive, where, entries);
       String digest = Sha256.hexOf(where + " entry", string(archive, where, descriptor, "digest"));
       byte[] blob = blob(archive, "manifest", digest);
       where = "manifest sha256:" + digest;
@@ -131,6 +144,53 @@ final class ImageManifest {
     byte[] bytes = archive.read(blobPath(digest));
     Sha256.verify(what + " blob sha256:" + digest + " in " + archive.source, digest, Sha256.of(bytes));
     return bytes;
+  }
+
+  /**
+   * The top-level entry: the one named {@code reference} (or its tag) when given; else, where the
+   * layout holds several named images, none is guessed; else the one for this platform.
+   */
+  private static JsonObject named(ImageArchive archive, JsonArray entries, @Nullable String reference) {
+    List<String> names = new ArrayList<>();
+    List<JsonObject> matching = new ArrayList<>();
+    for (JsonElement m : entries) {
+      String name = m.isJsonObject() ? name(m.getAsJsonObject()) : null;
+      if (name == null) {
+        continue;
+      }
+      names.add(name);
+      if (reference != null && (name.equals(reference) || reference.endsWith(":" + name) || name.endsWith("/" + reference)
+          || name.endsWith(":" + reference))) {
+        matching.add(m.getAsJsonObject());
+      }
+    }
+    if (reference != null) {
+      if (matching.isEmpty()) {
+        throw new ContainerException("image " + archive.source + " has no image named \"" + reference + "\"; it holds "
+            + (names.isEmpty() ? "only images without a name (org.opencontainers.image.ref.name)" : "the names " + names));
+      }
+      JsonArray chosen = new JsonArray();
+      matching.forEach(chosen::add);
+      return choose(archive, "index.json (named " + reference + ")", chosen);
+    }
+    if (names.size() > 1 && names.stream().distinct().count() > 1) {
+      throw new ContainerException("image " + archive.source + " holds " + names.size() + " images, named " + names
+          + "; choose one: Image.load(" + archive.source + ", \"" + names.get(0) + "\")");
+    }
+    return choose(archive, "index.json", entries);
+  }
+
+  private static @Nullable String name(JsonObject descriptor) {
+    if (!(descriptor.get("annotations") instanceof JsonObject)) {
+      return null;
+    }
+    for (String key : NAME_ANNOTATIONS) {
+      String name = optionalString(descriptor.getAsJsonObject("annotations"), key);
+      if (name != null && !name.isEmpty()) {
+        return name;
+      }
+    }
+    return null;
   }
 
   /** The entry for this host's platform, or the only one. */

@@ -66,8 +66,11 @@ final class ImageRecord {
     Files.move(partial, file, StandardCopyOption.ATOMIC_MOVE);
   }
 
-  Image toImage(Path layersDir, IdMapping owner) {
+  Image toImage(Path layersDir, IdMapping owner, @org.jspecify.annotations.Nullable String reference) {
     Image.Builder b = Image.builder().id(id).idMapping(owner).entrypoint(entrypoint).cmd(cmd).user(uid, gid);
+    if (reference != null) {
+      b.reference(reference);
+    }
     // overlayfs refuses a directory twice; the highest occurrence re-applies all of the layer
     // above the layers between, so the lower ones change nothing
     for (int i = 0; i < layers.size(); i++) {

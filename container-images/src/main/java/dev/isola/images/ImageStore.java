@@ -220,9 +220,24 @@ public final class ImageStore {
    * @throws UncheckedIOException if reading the source or writing the store fails
    */
   public Image load(Path source) {
-    Objects.requireNonNull(source, "source");
+    return importImage(Objects.requireNonNull(source, "source"), null);
+  }
+
+  /**
+   * Imports the image named {@code reference} of the OCI layout at {@code source}, which may hold
+   * several: the one whose {@code org.opencontainers.image.ref.name} is {@code reference} or its
+   * tag ({@code busybox:1.36} finds the image named {@code 1.36}, as umoci and skopeo name them).
+   * The image's {@link Image#reference()} is {@code reference}.
+   *
+   * @throws ContainerException if no image there has that name (the message lists the names)
+   */
+  public Image load(Path source, String reference) {
+    return importImage(Objects.requireNonNull(source, "source"), Objects.requireNonNull(reference, "reference"));
+  }
+
+  private Image importImage(Path source, @Nullable String reference) {
     try (ImageArchive archive = ImageArchive.open(source)) {
-      ImageManifest manifest = ImageManifest.read(archive);
+      ImageManifest manifest = ImageManifest.read(archive, reference);
       String image = "image sha256:" + manifest.configDigest + " from " + source;
       ImageConfig config = ImageConfig.parse("config of " + image,
           ImageManifest.object(archive, "config", manifest.config));
@@ -238,7 +253,7 @@ public final class ImageStore {
         ImageRecord record = ImageRecord.of(manifest.configDigest, config, ImageUser.resolve(config.user, layers, image));
         Image loaded;
         try {
-          loaded = record.toImage(layersDir(), mapping);
+          loaded = record.toImage(layersDir(), mapping, reference);
         } catch (IllegalArgumentException e) {
           throw new ContainerException(image + ": " + e.getMessage(), e);
         }
@@ -277,7 +292,7 @@ public final class ImageStore {
     List<Image> images = new ArrayList<>();
     try (DirectoryStream<Path> records = Files.newDirectoryStream(directory.resolve("images"), "*.json")) {
       for (Path record : records) {
-        images.add(ImageRecord.read(record).toImage(layersDir(), mapping));
+        images.add(ImageRecord.read(record).toImage(layersDir(), mapping, null));
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list the images of " + directory, e);

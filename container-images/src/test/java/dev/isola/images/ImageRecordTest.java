@@ -16,7 +16,7 @@ class ImageRecordTest {
     r.id = "sha256:" + "0".repeat(64);
     r.layers = List.of("a", "b", "a", "c");
     r.cmd = List.of("sh");
-    Image image = r.toImage(Path.of("/store/layers"), IdMapping.caller());
+    Image image = r.toImage(Path.of("/store/layers"), IdMapping.caller(), null);
     assertThat(image.layers()).containsExactly(Path.of("/store/layers/b"), Path.of("/store/layers/a"), Path.of("/store/layers/c"));
   }
 }

@@ -250,9 +250,12 @@ class ImageStoreTest {
   }
 
   @Test
-  void anIndexOfSeveralImagesForNoPlatformIsRefused() {
+  void aLayoutOfSeveralTagsNamesThemAndLoadsTheOneAskedFor() {
+    // umoci writes one index entry per tag, none with a platform
     assertThatThrownBy(() -> store.load(TestImages.OCI)).isInstanceOf(ContainerException.class)
-        .hasMessageContaining("index.json lists 2 manifests and 0 of them for linux/amd64");
+        .hasMessageContaining("holds 2 images, named [base, img]");
+    assertThat(store.load(TestImages.OCI, "img").reference()).contains("img");
+    assertThat(store.load(TestImages.OCI, "busybox:base").layers()).isNotEmpty();
   }
 
   private static void assertEmpty(ImageStore store) throws IOException {
