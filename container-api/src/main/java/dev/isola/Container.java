@@ -48,7 +48,22 @@ public final class Container implements AutoCloseable {
    */
   public static Container start(ContainerSpec spec) {
     Objects.requireNonNull(spec, "spec");
-    return new Container(spec, Runtime.PROVIDER.start(spec));
+    ContainerRuntimeProvider provider = Runtime.forSpec(spec);
+    Optional<String> unsupported = provider.supports(spec);
+    if (unsupported.isPresent()) {
+      throw new UnsupportedFeatureException(unsupported.get(), "the runtime \"" + provider.name() + "\" cannot enforce it;"
+          + " choose another with runtime(name), or drop it from the spec");
+    }
+    return new Container(spec, provider.start(spec));
+  }
+
+  /** The container runtimes on the class path, in the order they are found, with their availability here. */
+  public static List<RuntimeInfo> runtimes() {
+    List<RuntimeInfo> found = new ArrayList<>();
+    for (ContainerRuntimeProvider p : Runtime.ALL) {
+      found.add(new RuntimeInfo(p.name(), p.unavailableReason()));
+    }
+    return found;
   }
 
   public ContainerSpec spec() {
@@ -266,23 +281,49 @@ public final class Container implements AutoCloseable {
     return Runtime.PROVIDER;
   }
 
-  /** The runtime, found once. */
+  /** The runtimes, found once. */
   private static final class Runtime {
-    static final ContainerRuntimeProvider PROVIDER = find();
+    static final List<ContainerRuntimeProvider> ALL = load();
+    static final ContainerRuntimeProvider PROVIDER = firstAvailable();
 
-    private static ContainerRuntimeProvider find() {
+    private static List<ContainerRuntimeProvider> load() {
+      List<ContainerRuntimeProvider> all = new ArrayList<>();
+      ServiceLoader.load(ContainerRuntimeProvider.class, Container.class.getClassLoader()).forEach(all::add);
+      return List.copyOf(all);
+    }
+
+    private static ContainerRuntimeProvider firstAvailable() {
       List<String> reasons = new ArrayList<>();
-      for (ContainerRuntimeProvider provider : ServiceLoader.load(ContainerRuntimeProvider.class, Container.class.getClassLoader())) {
+      for (ContainerRuntimeProvider provider : ALL) {
         Optional<String> reason = provider.unavailableReason();
         if (reason.isEmpty()) {
           return provider;
         }
-        reasons.add(provider.getClass().getName() + ": " + reason.get());
+        reasons.add(provider.name() + ": " + reason.get());
       }
       String why = reasons.isEmpty()
           ? "no container runtime on the class path; add the artifact dev.isola:container-linux (runs on Linux)"
           : String.join("; ", reasons);
       return new Unavailable(why);
+    }
+
+    /** The runtime {@code spec} names, or the first available one. */
+    static ContainerRuntimeProvider forSpec(ContainerSpec spec) {
+      if (spec.runtime().isEmpty()) {
+        return PROVIDER;
+      }
+      String name = spec.runtime().get();
+      for (ContainerRuntimeProvider p : ALL) {
+        if (p.name().equals(name)) {
+          Optional<String> reason = p.unavailableReason();
+          if (reason.isPresent()) {
+            throw new UnsupportedFeatureException("the runtime \"" + name + "\"", reason.get());
+          }
+          return p;
+        }
+      }
+      throw new UnsupportedFeatureException("the runtime \"" + name + "\"", "no runtime of that name is on the class path"
+          + (ALL.isEmpty() ? "" : "; found: " + String.join(", ", ALL.stream().map(ContainerRuntimeProvider::name).toList())));
     }
   }
 
@@ -292,6 +333,11 @@ public final class Container implements AutoCloseable {
 
     Unavailable(String reason) {
       this.reason = reason;
+    }
+
+    @Override
+    public String name() {
+      return "none";
     }
 
     @Override

@@ -42,6 +42,7 @@ public final class ContainerSpec {
   private final IdMapping idMapping;
   private final @Nullable TerminalSize tty;
   private final Network network;
+  private final @Nullable String runtime;
   private final Stdio stdin;
   private final Stdio stdout;
   private final Stdio stderr;
@@ -72,6 +73,7 @@ public final class ContainerSpec {
     this.namespaces = Collections.unmodifiableSet(EnumSet.copyOf(b.namespaces));
     this.idMapping = b.idMapping;
     this.tty = b.tty;
+    this.runtime = b.runtime;
     this.network = b.namespaces.contains(Namespace.NETWORK) ? b.network : Network.host();
     this.stdin = b.stdin;
     this.stdout = b.stdout;
@@ -170,6 +172,11 @@ public final class ContainerSpec {
     return Optional.ofNullable(tty);
   }
 
+  /** The runtime the container runs on, by name ({@link Container#runtimes()}); the first available one when empty. */
+  public Optional<String> runtime() {
+    return Optional.ofNullable(runtime);
+  }
+
   /** The container's network: {@link Network#none()} unless set, {@link Network#host()} when the network namespace is shared. */
   public Network network() {
     return network;
@@ -239,7 +246,7 @@ public final class ContainerSpec {
         && command.equals(s.command) && env.equals(s.env)
         && workingDirectory.equals(s.workingDirectory) && Objects.equals(hostname, s.hostname)
         && mounts.equals(s.mounts) && namespaces.equals(s.namespaces)
-        && idMapping.equals(s.idMapping) && Objects.equals(tty, s.tty) && network.equals(s.network) && stdin.equals(s.stdin) && stdout.equals(s.stdout)
+        && idMapping.equals(s.idMapping) && Objects.equals(tty, s.tty) && network.equals(s.network) && Objects.equals(runtime, s.runtime) && stdin.equals(s.stdin) && stdout.equals(s.stdout)
         && stderr.equals(s.stderr) && init == s.init && seccomp.equals(s.seccomp)
         && capabilities.equals(s.capabilities) && limits.equals(s.limits)
         && Objects.equals(filesystemRules, s.filesystemRules);
@@ -248,7 +255,7 @@ public final class ContainerSpec {
   @Override
   public int hashCode() {
     return Objects.hash(rootfs, overlay, image, uid, gid, files, readOnlyRootfs, command, env, workingDirectory, hostname, mounts,
-        namespaces, idMapping, tty, network, stdin, stdout, stderr, init, seccomp, capabilities, limits, filesystemRules);
+        namespaces, idMapping, tty, network, runtime, stdin, stdout, stderr, init, seccomp, capabilities, limits, filesystemRules);
   }
 
   @Override
@@ -264,6 +271,7 @@ public final class ContainerSpec {
         + ", mounts=" + mounts
         + ", namespaces=" + namespaces
         + (network.mode() == Network.Mode.USER_MODE ? ", network=" + network : "")
+        + (runtime == null ? "" : ", runtime=" + runtime)
         + ", idMapping=" + idMapping
         + (tty == null ? "" : ", tty=" + tty.columns() + "x" + tty.rows())
         + ", stdin=" + stdin + ", stdout=" + stdout + ", stderr=" + stderr
@@ -295,6 +303,7 @@ public final class ContainerSpec {
     private IdMapping idMapping = IdMapping.automatic();
     private @Nullable TerminalSize tty;
     private Network network = Network.none();
+    private @Nullable String runtime;
     private Stdio stdin = Stdio.pipe();
     private Stdio stdout = Stdio.pipe();
     private Stdio stderr = Stdio.pipe();
@@ -327,6 +336,7 @@ public final class ContainerSpec {
       namespaces.addAll(spec.namespaces);
       idMapping = spec.idMapping;
       tty = spec.tty;
+      runtime = spec.runtime;
       network = spec.network.mode() == Network.Mode.HOST ? Network.none() : spec.network;
       stdin = spec.stdin;
       stdout = spec.stdout;
@@ -502,6 +512,20 @@ public final class ContainerSpec {
       } else {
         namespaces.add(Namespace.NETWORK);
       }
+      return this;
+    }
+
+    /**
+     * The runtime to run on, by its name ({@code linux}: Isola's own engine); {@link
+     * Container#runtimes()} lists those found. A runtime that is missing, unavailable, or cannot
+     * honour the spec makes {@code start()} throw {@link UnsupportedFeatureException} naming why.
+     */
+    public Builder runtime(String name) {
+      Objects.requireNonNull(name, "runtime");
+      if (!name.matches("[a-z][a-z0-9-]*")) {
+        throw new IllegalArgumentException("a runtime name is lowercase letters, digits and '-': \"" + ContainerPaths.printable(name) + "\"");
+      }
+      this.runtime = name;
       return this;
     }
 

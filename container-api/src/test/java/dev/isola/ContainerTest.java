@@ -17,6 +17,14 @@ class ContainerTest {
   }
 
   @Test
+  void noRuntimeIsListedAndNoneCanBeNamed() {
+    assertThat(Container.runtimes()).isEmpty();
+    assertThatThrownBy(() -> Container.builder().command("true").runtime("linux").start())
+        .isInstanceOf(UnsupportedFeatureException.class).hasMessageContaining("the runtime \"linux\"")
+        .hasMessageContaining("no runtime of that name");
+  }
+
+  @Test
   void startWithoutRuntimeNamesTheArtifactToAdd() {
     ContainerSpec spec = Container.builder().command("true").build();
 

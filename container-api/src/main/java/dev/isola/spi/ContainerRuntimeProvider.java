@@ -5,10 +5,22 @@ import dev.isola.IdMapping;
 import java.util.Optional;
 
 /**
- * A container runtime, found with {@link java.util.ServiceLoader}. The first provider that is
- * available on this host starts every container.
+ * A container runtime, found with {@link java.util.ServiceLoader}. A spec names the one it runs
+ * on ({@link dev.isola.ContainerSpec.Builder#runtime(String)}); without a name, the first provider
+ * found that is available on this host starts it.
  */
 public interface ContainerRuntimeProvider {
+  /** The name a spec picks this runtime by: {@code linux} for Isola's own engine. */
+  String name();
+
+  /**
+   * Empty when this runtime can honour every part of {@code spec}; otherwise what it cannot,
+   * which {@code start} then refuses before anything is made. Checked at each start.
+   */
+  default Optional<String> supports(ContainerSpec spec) {
+    return Optional.empty();
+  }
+
   /** Empty when this runtime can start containers here; otherwise the reason it cannot. */
   Optional<String> unavailableReason();
 

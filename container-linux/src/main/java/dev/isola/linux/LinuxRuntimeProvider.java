@@ -42,6 +42,12 @@ public final class LinuxRuntimeProvider implements ContainerRuntimeProvider {
 
   public LinuxRuntimeProvider() {}
 
+  /** {@code linux}: Isola's own engine. */
+  @Override
+  public String name() {
+    return "linux";
+  }
+
   @Override
   public Optional<String> unavailableReason() {
     if (!Platform.isLinux()) {
