@@ -2,6 +2,7 @@ package dev.isola;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -43,6 +44,7 @@ public final class ContainerSpec {
   private final @Nullable TerminalSize tty;
   private final Network network;
   private final @Nullable String runtime;
+  private final @Nullable TimeOffsets timeOffsets;
   private final Stdio stdin;
   private final Stdio stdout;
   private final Stdio stderr;
@@ -74,6 +76,7 @@ public final class ContainerSpec {
     this.idMapping = b.idMapping;
     this.tty = b.tty;
     this.runtime = b.runtime;
+    this.timeOffsets = b.namespaces.contains(Namespace.TIME) ? b.timeOffsets : null;
     this.network = b.namespaces.contains(Namespace.NETWORK) ? b.network : Network.host();
     this.stdin = b.stdin;
     this.stdout = b.stdout;
@@ -172,6 +175,11 @@ public final class ContainerSpec {
     return Optional.ofNullable(tty);
   }
 
+  /** The clock offsets of the container's time namespace, when it has one ({@link Namespace#TIME}). */
+  public Optional<TimeOffsets> timeOffsets() {
+    return Optional.ofNullable(timeOffsets);
+  }
+
   /** The runtime the container runs on, by name ({@link Container#runtimes()}); the first available one when empty. */
   public Optional<String> runtime() {
     return Optional.ofNullable(runtime);
@@ -246,7 +254,7 @@ public final class ContainerSpec {
         && command.equals(s.command) && env.equals(s.env)
         && workingDirectory.equals(s.workingDirectory) && Objects.equals(hostname, s.hostname)
         && mounts.equals(s.mounts) && namespaces.equals(s.namespaces)
-        && idMapping.equals(s.idMapping) && Objects.equals(tty, s.tty) && network.equals(s.network) && Objects.equals(runtime, s.runtime) && stdin.equals(s.stdin) && stdout.equals(s.stdout)
+        && idMapping.equals(s.idMapping) && Objects.equals(tty, s.tty) && network.equals(s.network) && Objects.equals(runtime, s.runtime) && Objects.equals(timeOffsets, s.timeOffsets) && stdin.equals(s.stdin) && stdout.equals(s.stdout)
         && stderr.equals(s.stderr) && init == s.init && seccomp.equals(s.seccomp)
         && capabilities.equals(s.capabilities) && limits.equals(s.limits)
         && Objects.equals(filesystemRules, s.filesystemRules);
@@ -255,7 +263,7 @@ public final class ContainerSpec {
   @Override
   public int hashCode() {
     return Objects.hash(rootfs, overlay, image, uid, gid, files, readOnlyRootfs, command, env, workingDirectory, hostname, mounts,
-        namespaces, idMapping, tty, network, runtime, stdin, stdout, stderr, init, seccomp, capabilities, limits, filesystemRules);
+        namespaces, idMapping, tty, network, runtime, timeOffsets, stdin, stdout, stderr, init, seccomp, capabilities, limits, filesystemRules);
   }
 
   @Override
@@ -272,6 +280,7 @@ public final class ContainerSpec {
         + ", namespaces=" + namespaces
         + (network.mode() == Network.Mode.USER_MODE ? ", network=" + network : "")
         + (runtime == null ? "" : ", runtime=" + runtime)
+        + (timeOffsets == null ? "" : ", timeOffsets=" + timeOffsets)
         + ", idMapping=" + idMapping
         + (tty == null ? "" : ", tty=" + tty.columns() + "x" + tty.rows())
         + ", stdin=" + stdin + ", stdout=" + stdout + ", stderr=" + stderr
@@ -299,11 +308,12 @@ public final class ContainerSpec {
     private final List<FileCopy> files = new ArrayList<>();
     private @Nullable String hostname;
     private final List<Mount> mounts = new ArrayList<>();
-    private final EnumSet<Namespace> namespaces = EnumSet.allOf(Namespace.class);
+    private final EnumSet<Namespace> namespaces = EnumSet.complementOf(EnumSet.of(Namespace.TIME));
     private IdMapping idMapping = IdMapping.automatic();
     private @Nullable TerminalSize tty;
     private Network network = Network.none();
     private @Nullable String runtime;
+    private @Nullable TimeOffsets timeOffsets;
     private Stdio stdin = Stdio.pipe();
     private Stdio stdout = Stdio.pipe();
     private Stdio stderr = Stdio.pipe();
@@ -337,6 +347,7 @@ public final class ContainerSpec {
       idMapping = spec.idMapping;
       tty = spec.tty;
       runtime = spec.runtime;
+      timeOffsets = spec.timeOffsets;
       network = spec.network.mode() == Network.Mode.HOST ? Network.none() : spec.network;
       stdin = spec.stdin;
       stdout = spec.stdout;
@@ -526,6 +537,18 @@ public final class ContainerSpec {
         throw new IllegalArgumentException("a runtime name is lowercase letters, digits and '-': \"" + ContainerPaths.printable(name) + "\"");
       }
       this.runtime = name;
+      return this;
+    }
+
+    /**
+     * Gives the container a time namespace of its own ({@link Namespace#TIME}) whose monotonic
+     * and boot-time clocks are ahead of the host's by these offsets (negative: behind): its
+     * {@code /proc/uptime}, {@code CLOCK_MONOTONIC} and {@code CLOCK_BOOTTIME} read so. The
+     * wall clock ({@code CLOCK_REALTIME}) is not namespaced by the kernel.
+     */
+    public Builder timeOffsets(Duration monotonic, Duration boottime) {
+      this.timeOffsets = new TimeOffsets(monotonic, boottime);
+      namespaces.add(Namespace.TIME);
       return this;
     }
 

@@ -18,5 +18,10 @@ public enum Namespace {
   /** Network devices, addresses, ports and abstract unix sockets; a new one has only loopback. */
   NETWORK,
   /** The view of the cgroup hierarchy. */
-  CGROUP
+  CGROUP,
+  /**
+   * The monotonic and boot-time clocks' offsets (Linux 5.6). Not in the default set: a container
+   * gets one with {@link ContainerSpec.Builder#timeOffsets}.
+   */
+  TIME
 }

@@ -68,8 +68,21 @@ class ContainerSpecTest {
     }
 
     @Test
-    void everyNamespaceIsNew() {
-      assertThat(spec.namespaces()).containsExactlyInAnyOrder(Namespace.values());
+    void everyNamespaceButTimeIsNew() {
+      assertThat(spec.namespaces()).containsExactlyInAnyOrder(Namespace.USER, Namespace.MOUNT, Namespace.PID, Namespace.UTS,
+          Namespace.IPC, Namespace.NETWORK, Namespace.CGROUP);
+      assertThat(spec.timeOffsets()).isEmpty();
+    }
+
+    @Test
+    void timeOffsetsGiveATimeNamespace() {
+      ContainerSpec timed = builder().timeOffsets(java.time.Duration.ofDays(1), java.time.Duration.ofHours(-1)).build();
+      assertThat(timed.namespaces()).contains(Namespace.TIME);
+      assertThat(timed.timeOffsets()).contains(new TimeOffsets(java.time.Duration.ofDays(1), java.time.Duration.ofHours(-1)));
+      assertThat(timed.toBuilder().build()).isEqualTo(timed);
+      assertThat(timed.toBuilder().share(Namespace.TIME).build().timeOffsets()).isEmpty();
+      assertThatThrownBy(() -> builder().timeOffsets(java.time.Duration.ofDays(365L * 200), java.time.Duration.ZERO))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("100 years");
     }
 
     @Test
@@ -623,7 +636,7 @@ class ContainerSpecTest {
   @Nested
   class Namespaces {
     @ParameterizedTest
-    @EnumSource(value = Namespace.class, names = "MOUNT", mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(value = Namespace.class, names = {"MOUNT", "TIME"}, mode = EnumSource.Mode.EXCLUDE)
     void eachButMountCanBeShared(Namespace ns) {
       ContainerSpec.Builder b = builder().share(ns);
       if (ns == Namespace.USER) {
@@ -631,7 +644,7 @@ class ContainerSpecTest {
       }
       ContainerSpec spec = b.build();
 
-      assertThat(spec.namespaces()).doesNotContain(ns).contains(Namespace.MOUNT).hasSize(Namespace.values().length - 1);
+      assertThat(spec.namespaces()).doesNotContain(ns).contains(Namespace.MOUNT).hasSize(Namespace.values().length - 2);
     }
 
     @Test
@@ -966,7 +979,7 @@ class ContainerSpecTest {
       assertThat(spec.command()).containsExactly("true");
       assertThat(spec.env()).containsExactly(Map.entry("PATH", ContainerSpec.DEFAULT_PATH), Map.entry("A", "1"));
       assertThat(spec.mounts()).containsExactly(Mount.tmpfs("/a", 1));
-      assertThat(spec.namespaces()).containsExactlyInAnyOrder(Namespace.values());
+      assertThat(spec.namespaces()).doesNotContain(Namespace.TIME).hasSize(Namespace.values().length - 1);
       assertThat(spec.hostname()).contains("first");
       assertThat(spec.workingDirectory()).isEqualTo("/");
       assertThat(spec.rootfs()).isEmpty();

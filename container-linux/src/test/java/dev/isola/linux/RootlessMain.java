@@ -115,6 +115,12 @@ public final class RootlessMain {
         return e.step() + ": " + (e.getMessage().contains("EACCES") && e.getMessage().contains("may not write it") ? "EACCES named" : e.getMessage());
       }
     });
+    report("time", () -> {
+      double host = Double.parseDouble(Files.readString(Path.of("/proc/uptime")).split(" ")[0]);
+      double inside = Double.parseDouble(run(sh(rootfs, "cut -d' ' -f1 /proc/uptime").timeOffsets(Duration.ZERO, Duration.ofDays(2))));
+      double ahead = inside - host;
+      return ahead > 2 * 86400 - 5 && ahead < 2 * 86400 + 5 ? "two days ahead" : "ahead by " + ahead + " s";
+    });
     report("tty", () -> {
       try (Container c = sh(rootfs, "tty; stty size").tty(90, 30).start()) {
         String out = new String(c.stdout().readAllBytes(), StandardCharsets.UTF_8).replace("\r\n", " ").trim();

@@ -111,6 +111,11 @@ class RootlessTest {
   }
 
   @Test
+  void clockOffsetsWorkRootless() {
+    assertThat(result("time")).isEqualTo("two days ahead");
+  }
+
+  @Test
   void aTerminalWorksRootless() {
     assertThat(result("tty")).isEqualTo("/dev/pts/0 30 90 exit 0");
   }

@@ -20,7 +20,7 @@ final class NamespacePhase {
   static final Map<Namespace, Long> CLONE_FLAGS = new EnumMap<>(Map.of(
       Namespace.MOUNT, 0x00020000L, Namespace.CGROUP, 0x02000000L, Namespace.UTS, 0x04000000L,
       Namespace.IPC, 0x08000000L, Namespace.USER, 0x10000000L, Namespace.PID, 0x20000000L,
-      Namespace.NETWORK, 0x40000000L));
+      Namespace.NETWORK, 0x40000000L, Namespace.TIME, 0x00000080L));
 
   /** The NIS domain name of a new UTS namespace: the kernel's "none". */
   static final String NO_DOMAIN = "(none)";
@@ -39,8 +39,9 @@ final class NamespacePhase {
     Set<Namespace> ns = spec.namespaces();
     long flags = 0;
     for (Namespace n : ns) {
-      // the cgroup namespace comes after the move into the container's cgroup, so that it is rooted there
-      flags |= n == Namespace.CGROUP ? 0 : CLONE_FLAGS.get(n);
+      // the cgroup namespace comes after the move into the container's cgroup, so that it is
+      // rooted there; the time namespace after the clone, which cannot make one (see enter)
+      flags |= n == Namespace.CGROUP || n == Namespace.TIME ? 0 : CLONE_FLAGS.get(n);
     }
     // into the cgroup at once where the host's tree is v2: see clone.c, clone_child
     Optional<Path> into = cgroup.flatMap(Cgroup::unifiedDir);
@@ -64,6 +65,7 @@ final class NamespacePhase {
     limits.cpuTime().ifPresent(d -> cgroup.flatMap(Cgroup::cpuUsageFile).ifPresent(usage -> plan.add(Op.CPU_LIMIT,
         List.of(micros(d), micros(limits.cpuTimeGrace()), (long) usage.getValue()), List.of(usage.getKey().toString()),
         "watch the CPU time limit of " + d + " in " + usage.getKey())));
+    timeNamespace(plan, spec);
     // always: the child goes on only while the launcher lives, and after it wrote the id maps
     plan.add(Op.SYNC, "wait for the launcher");
   }
@@ -77,15 +79,37 @@ final class NamespacePhase {
   void join(LaunchPlan.Builder plan, ContainerSpec spec, Optional<IdMaps> maps, Optional<Cgroup> cgroup, long pid) {
     long flags = 0;
     for (Namespace n : spec.namespaces()) {
-      flags |= n == Namespace.CGROUP ? 0 : CLONE_FLAGS.get(n);
+      flags |= n == Namespace.CGROUP || n == Namespace.TIME ? 0 : CLONE_FLAGS.get(n);
     }
     Optional<Path> into = cgroup.flatMap(Cgroup::unifiedDir);
     plan.add(Op.ENTER, List.of(flags, pid), List.of(into.map(Path::toString).orElse("")),
         "enter the namespaces " + names(spec.namespaces()) + " of the container (its pid " + pid + ")"
             + into.map(d -> " in the cgroup " + d).orElse(""));
     joinCgroup(plan, cgroup);
+    if (spec.timeOffsets().isPresent() && !host.isRoot()) {
+      // an exec is never dumpable (the container must not ptrace it), so an ordinary user's may
+      // not write its own /proc/self/timens_offsets; nor can it open the container's time namespace
+      throw new dev.isola.UnsupportedFeatureException("exec into a container with clock offsets as an ordinary user",
+          "the exec could neither join the container's time namespace nor make one with its offsets; run as root");
+    }
+    timeNamespace(plan, spec);
     plan.add(Op.SYNC, "wait for the launcher");
     enter(plan, spec, maps);
+  }
+
+  /**
+   * A time namespace with the spec's offsets, made by the clone, which the command then enters
+   * (the children of the process that made it do, and it at its exec). Before SYNC: the clone is
+   * still dumpable and so may write its own /proc/self/timens_offsets, which must be written
+   * before anything is in the namespace. An exec makes its own with the same offsets: the same clocks.
+   */
+  private static void timeNamespace(LaunchPlan.Builder plan, ContainerSpec spec) {
+    spec.timeOffsets().ifPresent(t -> {
+      plan.add(Op.UNSHARE, CLONE_FLAGS.get(Namespace.TIME), "create the time namespace");
+      plan.add(Op.WRITE, "set the clock offsets: monotonic " + t.monotonic() + ", boottime " + t.boottime(),
+          "/proc/self/timens_offsets", "monotonic " + t.monotonic().getSeconds() + " " + t.monotonic().getNano() + "\n"
+              + "boottime " + t.boottime().getSeconds() + " " + t.boottime().getNano() + "\n");
+    });
   }
 
   private static void joinCgroup(LaunchPlan.Builder plan, Optional<Cgroup> cgroup) {

@@ -60,6 +60,10 @@ final class SpecChecks {
       throw new UnsupportedFeatureException("an image in the host's user namespace", "the image's files are owned for "
           + spec.image().get().idMapping() + ", which only a container with that id mapping sees as their owners");
     }
+    if (spec.namespaces().contains(Namespace.TIME) && !Files.exists(Path.of("/proc/self/ns/time"))) {
+      throw new UnsupportedFeatureException("a time namespace (timeOffsets)", "this kernel ("
+          + System.getProperty("os.version") + ") has none; it needs Linux 5.6 or later with CONFIG_TIME_NS");
+    }
     if (spec.network().mode() == Network.Mode.USER_MODE) {
       Pasta.find();
       Pasta.checkTun(host.euid);
