@@ -87,14 +87,7 @@ public final class ExecProcess implements AutoCloseable {
    * @throws IllegalArgumentException if a size is not within 1..65535
    */
   public void resizeTty(int columns, int rows) {
-    TerminalSize size = new TerminalSize(columns, rows);
-    if (spec.tty().isEmpty()) {
-      throw new IllegalStateException("the process has no terminal: give its spec tty(columns, rows)");
-    }
-    if (!isAlive()) {
-      throw new IllegalStateException("the process has ended; its terminal is gone");
-    }
-    running.resizeTty(size);
+    running.resizeTty(TerminalSize.forResize(columns, rows, spec.tty().isPresent(), isAlive(), "process"));
   }
 
   /** Kills the process if it still runs, waits for its end, and releases its streams. */

@@ -13,4 +13,16 @@ public record TerminalSize(int columns, int rows) {
       throw new IllegalArgumentException("terminal rows must be within 1..65535: " + rows);
     }
   }
+
+  /** The size a resize of a {@code what} asks for, refused when it has no terminal or has ended. */
+  static TerminalSize forResize(int columns, int rows, boolean hasTerminal, boolean alive, String what) {
+    TerminalSize size = new TerminalSize(columns, rows);
+    if (!hasTerminal) {
+      throw new IllegalStateException("the " + what + " has no terminal: give its spec tty(columns, rows)");
+    }
+    if (!alive) {
+      throw new IllegalStateException("the " + what + " has ended; its terminal is gone");
+    }
+    return size;
+  }
 }

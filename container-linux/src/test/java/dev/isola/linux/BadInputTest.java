@@ -8,7 +8,7 @@ import dev.isola.ContainerStartException;
 import dev.isola.Mount;
 import dev.isola.Stdio;
 import dev.isola.linux.testing.ChildJvm;
-import dev.isola.linux.testing.Leftovers;
+import dev.isola.linux.testing.NothingLeftBehind;
 import dev.isola.linux.testing.Run;
 import dev.isola.linux.testing.TestRootfs;
 import java.io.IOException;
@@ -16,26 +16,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Every bad input gets an exception that names it, and leaves nothing behind. */
+@ExtendWith(NothingLeftBehind.class)
 class BadInputTest {
-  private Leftovers before;
-
-  @BeforeEach
-  void snapshot() {
-    TestRootfs.busybox();
-    before = Leftovers.snapshot();
-  }
-
-  @AfterEach
-  void nothingLeft() {
-    before.assertNoneSince();
-  }
-
   @Test
   void missingRootfs() {
     assertThatThrownBy(() -> Container.builder().rootfs(Path.of("/nonexistent/rootfs")).command("sh").start())

@@ -12,9 +12,8 @@ import dev.isola.ExitStatus;
 import dev.isola.Limits;
 import dev.isola.Namespace;
 import dev.isola.UnsupportedFeatureException;
-import dev.isola.linux.testing.Leftovers;
+import dev.isola.linux.testing.NothingLeftBehind;
 import dev.isola.linux.testing.Run;
-import dev.isola.linux.testing.TestRootfs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,28 +23,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** A process run in a running container: inside everything of it, as confined as its command, with its own pipes and status. */
+@ExtendWith(NothingLeftBehind.class)
 class ExecTest {
   private static final List<String> NAMESPACES = List.of("user", "mnt", "uts", "ipc", "net", "pid", "cgroup");
   private static final String STATUS_FIELDS = "grep -E '^(Uid|Gid|CapEff|CapBnd|NoNewPrivs|Seccomp|Seccomp_filters):' /proc/self/status";
-  private Leftovers before;
-
-  @BeforeEach
-  void snapshot() {
-    TestRootfs.busybox();
-    before = Leftovers.snapshot();
-  }
-
-  @AfterEach
-  void nothingLeft() {
-    before.assertNoneSince();
-    assertThat(LimitsTest.isolaCgroups()).as("Isola's cgroups after the test").isEmpty();
-  }
-
   private static Container sleeping() {
     return Run.sh(STATUS_FIELDS + "; cat /proc/self/cgroup; echo ready; exec sleep 60")
         .hostname("box").limits(Limits.builder().pids(64).memory(64L << 20).build()).start();

@@ -13,8 +13,8 @@ import dev.isola.Namespace;
 import dev.isola.Signal;
 import dev.isola.linux.internal.cgroup.Cgroup;
 import dev.isola.linux.internal.cgroup.CgroupHost;
-import dev.isola.linux.internal.sys.ProcessStart;
 import dev.isola.linux.testing.Leftovers;
+import dev.isola.linux.testing.NothingLeftBehind;
 import dev.isola.linux.testing.Run;
 import dev.isola.linux.testing.TestRootfs;
 import java.io.IOException;
@@ -26,27 +26,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Limits that really bite, the verdict that says which one, and no cgroup left afterwards. */
+@ExtendWith(NothingLeftBehind.class)
 class LimitsTest {
   private static final Duration SAFETY = Duration.ofSeconds(20);
-  private Leftovers before;
-
-  @BeforeEach
-  void snapshot() {
-    TestRootfs.busybox();
-    before = Leftovers.snapshot();
-  }
-
-  @AfterEach
-  void noCgroupLeft() {
-    before.assertNoneSince();
-    assertThat(isolaCgroups()).as("Isola's cgroups after the test").isEmpty();
-  }
-
   private static Limits.Builder limits() {
     return Limits.builder().wallTime(SAFETY); // every test ends, whatever the runtime does
   }
@@ -304,12 +290,6 @@ class LimitsTest {
   }
 
   /** This JVM's cgroups: once a test's containers have ended, there must be none (other JVMs may run meanwhile). */
-  static List<Path> isolaCgroups() {
-    List<Path> found = new ArrayList<>(CgroupHost.detect().isolaCgroups());
-    String mine = "isola-" + ProcessHandle.current().pid() + "-" + ProcessStart.of(ProcessHandle.current().pid()) + "-";
-    found.removeIf(p -> !p.getFileName().toString().startsWith(mine));
-    return found;
-  }
 
   /** The host-side v1 directory of {@code controller} for the container whose first process is {@code pid}. */
   private static Path v1Dir(long pid, String controller) throws IOException {

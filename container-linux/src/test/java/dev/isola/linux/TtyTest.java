@@ -11,7 +11,7 @@ import dev.isola.ExitStatus;
 import dev.isola.Limits;
 import dev.isola.Stdio;
 import dev.isola.UnsupportedFeatureException;
-import dev.isola.linux.testing.Leftovers;
+import dev.isola.linux.testing.NothingLeftBehind;
 import dev.isola.linux.testing.Run;
 import dev.isola.linux.testing.TestRootfs;
 import java.io.ByteArrayOutputStream;
@@ -20,26 +20,13 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A container on a pseudo-terminal of its own devpts: its size, its resize, job control, as a person at a terminal sees them. */
+@ExtendWith(NothingLeftBehind.class)
 class TtyTest {
-  private Leftovers before;
-
-  @BeforeEach
-  void snapshot() {
-    TestRootfs.busybox();
-    before = Leftovers.snapshot();
-  }
-
-  @AfterEach
-  void nothingLeft() {
-    before.assertNoneSince();
-  }
-
   /** Everything the terminal has shown so far, read by a thread of the test's own. */
   private static final class Screen {
     private final ByteArrayOutputStream seen = new ByteArrayOutputStream();

@@ -8,40 +8,26 @@ import dev.isola.ExitReason;
 import dev.isola.ExitStatus;
 import dev.isola.Limits;
 import dev.isola.Signal;
-import dev.isola.linux.testing.Leftovers;
+import dev.isola.linux.testing.NothingLeftBehind;
 import dev.isola.linux.testing.Run;
-import dev.isola.linux.testing.TestRootfs;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The usage in a verdict is the whole container's, however it ended. Each container holds 32 MiB
  * in its shell and burns CPU in a grandchild (a subshell) that nothing waits for: {@code wait4} of
  * the first process sees neither when the container is killed, the cgroup sees both.
  */
+@ExtendWith(NothingLeftBehind.class)
 class VerdictTest {
   private static final Duration BUSY = Duration.ofMillis(1500);
   /** 2^25 bytes written into a shell variable, then a busy grandchild, then {@code end}. */
   private static final String FAT_AND_BUSY = "x=a; i=0; while [ $i -lt 25 ]; do x=$x$x; i=$((i+1)); done;"
       + " (while :; do :; done) & ";
   private static final long HELD = 24L << 20;
-  private Leftovers before;
-
-  @BeforeEach
-  void snapshot() {
-    TestRootfs.busybox();
-    before = Leftovers.snapshot();
-  }
-
-  @AfterEach
-  void nothingLeft() {
-    before.assertNoneSince();
-    assertThat(LimitsTest.isolaCgroups()).as("Isola's cgroups after the test").isEmpty();
-  }
 
   private static ContainerSpec.Builder fatAndBusy(String end) {
     return Run.sh(FAT_AND_BUSY + end);
