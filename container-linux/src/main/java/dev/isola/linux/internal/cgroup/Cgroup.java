@@ -34,6 +34,7 @@ import java.util.stream.Collectors;
  * whose owner died and remove it ({@link #sweepStale(CgroupHost)}).
  */
 public final class Cgroup {
+  private static final System.Logger LOG = System.getLogger("dev.isola.linux");
   private static final AtomicLong SEQUENCE = new AtomicLong();
     private static final long CFS_PERIOD_US = 100_000;
 
@@ -49,6 +50,14 @@ public final class Cgroup {
    * Creates the cgroup that {@code limits} need, or the plain v2 one when none is needed and the
    * host allows it; empty when the container can do without a cgroup and the host gives none.
    */
+  /** A best-effort limit that the host cannot meet is left out, and said so: degraded, not silent. */
+  private static void leftOut(Map<Controller, Set<Limits.Kind>> needed, Controller c, String why) {
+    Set<Limits.Kind> kinds = needed.getOrDefault(c, Set.of());
+    if (!kinds.isEmpty()) {
+      LOG.log(System.Logger.Level.WARNING, "best-effort limit " + kinds + " not enforced: " + why);
+    }
+  }
+
   public static Optional<Cgroup> create(CgroupHost host, Limits limits, int euid) {
     // a controller can carry two limits (memory and memory+swap, a CPU quota and a weight): it
     // may be done without only if every limit it carries is best-effort
@@ -89,6 +98,7 @@ public final class Cgroup {
             throw new UnsupportedFeatureException(what(required.get()), "this host (cgroups " + host.mode + ") has no "
                 + c.name().toLowerCase() + " controller that Isola can use");
           }
+          leftOut(needed, c, "this host has no " + c.name().toLowerCase() + " controller that Isola can use");
           continue;
         }
         Path dir = parent.get().resolve(name);
@@ -99,6 +109,7 @@ public final class Cgroup {
             if (required.isPresent()) {
               throw e;
             }
+            leftOut(needed, c, e.getMessage());
             continue;
           }
         }
@@ -111,6 +122,7 @@ public final class Cgroup {
                   + euid + ": it is not delegated to this user. On a systemd host, run the JVM with a delegated subtree, for"
                   + " example systemd-run --user --scope -p Delegate=yes java …; or mark the limit best-effort");
             }
+            leftOut(needed, c, "the cgroup " + parent.get() + " is not writable by uid " + euid);
             continue;
           } catch (IOException e) {
             throw new ContainerStartException("create the cgroup " + dir, e.toString(), -1);

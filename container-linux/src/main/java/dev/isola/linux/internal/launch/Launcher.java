@@ -180,8 +180,12 @@ public final class Launcher {
   private static byte[] readResource() {
     try (InputStream in = Launcher.class.getResourceAsStream(RESOURCE)) {
       if (in == null) {
-        throw new UnsupportedFeatureException("the native launcher for " + System.getProperty("os.arch"),
-            "this container-linux jar has no " + RESOURCE + "; build container-linux on that architecture (it needs a C compiler)");
+        String arch = System.getProperty("os.arch");
+        boolean supported = arch.equals("amd64") || arch.equals("aarch64");
+        throw new UnsupportedFeatureException("the native launcher for " + arch, supported
+            ? "this container-linux jar has no " + RESOURCE + "; it was built where no " + arch + " compiler was installed"
+                + " (install gcc-aarch64-linux-gnu, or build container-linux on " + arch + ")"
+            : "Isola's launcher is built for amd64 and aarch64 only, and this JVM runs on " + arch);
       }
       return in.readAllBytes();
     } catch (IOException e) {
