@@ -111,6 +111,38 @@ public final class Limits {
     return new Builder();
   }
 
+  /** A builder holding these limits, to change some of them. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.memory = memory;
+    b.memoryAndSwap = memoryAndSwap;
+    b.pids = pids;
+    b.cpus = cpus;
+    b.cpuWeight = cpuWeight;
+    b.cpuset.addAll(cpuset);
+    b.wallTime = wallTime;
+    b.cpuTime = cpuTime;
+    b.cpuTimeGrace = cpuTimeGrace;
+    b.outputBytes = outputBytes;
+    b.onOutputLimit = onOutputLimit;
+    b.rlimits.putAll(rlimits);
+    b.bestEffort.addAll(bestEffort);
+    return b;
+  }
+
+  /**
+   * Bounds for running code nobody vouches for, in one place: 512 MiB of memory (swap included),
+   * 256 processes, one CPU, 10 s of CPU time, 30 s of wall time, 16 MiB of captured output (then
+   * killed), 1024 open files, no core dumps. Each is a starting point: {@code
+   * untrustedDefaults().toBuilder()} changes any of them. Needs a cgroup with the memory, pids
+   * and cpu controllers, as root or with a delegated subtree.
+   */
+  public static Limits untrustedDefaults() {
+    return builder().memory(512L << 20).pids(256).cpus(1.0).cpuTime(java.time.Duration.ofSeconds(10))
+        .wallTime(java.time.Duration.ofSeconds(30)).outputBytes(16L << 20).onOutputLimit(OutputAction.KILL)
+        .rlimit(Rlimit.NOFILE, 1024).rlimit(Rlimit.CORE, 0).build();
+  }
+
   /** The memory of the whole container (every process, tmpfs pages, page cache), in bytes. */
   public OptionalLong memory() {
     return memory > 0 ? OptionalLong.of(memory) : OptionalLong.empty();

@@ -488,6 +488,27 @@ class LimitsTest {
   @Nested
   class ValueSemantics {
     @Test
+    void toBuilderKeepsEveryLimit() {
+      assertThat(full().toBuilder().build()).isEqualTo(full());
+      assertThat(full().toBuilder().pids(7).build().pids()).hasValue(7L);
+    }
+
+    @Test
+    void untrustedDefaultsBoundEveryResource() {
+      Limits u = Limits.untrustedDefaults();
+      assertThat(u.memory()).hasValue(512L << 20);
+      assertThat(u.pids()).hasValue(256L);
+      assertThat(u.cpus()).hasValue(1.0);
+      assertThat(u.cpuTime()).contains(java.time.Duration.ofSeconds(10));
+      assertThat(u.wallTime()).contains(java.time.Duration.ofSeconds(30));
+      assertThat(u.outputBytes()).hasValue(16L << 20);
+      assertThat(u.onOutputLimit()).isEqualTo(Limits.OutputAction.KILL);
+      assertThat(u.rlimits()).containsEntry(Limits.Rlimit.NOFILE, 1024L).containsEntry(Limits.Rlimit.CORE, 0L);
+      assertThat(u.bestEffort()).isEmpty();
+      assertThat(u.toBuilder().wallTime(java.time.Duration.ofSeconds(5)).build().wallTime()).contains(java.time.Duration.ofSeconds(5));
+    }
+
+    @Test
     void equalBuildsAreEqual() {
       assertThat(full()).isEqualTo(full()).hasSameHashCodeAs(full()).hasToString(full().toString());
       assertThat(full()).isNotSameAs(full());

@@ -37,6 +37,20 @@ class LimitsTest {
     return Limits.builder().wallTime(SAFETY); // every test ends, whatever the runtime does
   }
 
+  /** The preset for untrusted code starts here as root, every limit of it enforced, and a fork bomb stops at it. */
+  @Test
+  void theUntrustedDefaultsRunAndBite() throws Exception {
+    Run ok = Run.of(Run.sh("echo fine").limits(Limits.untrustedDefaults()));
+    assertThat(ok.stdout).isEqualTo("fine\n");
+    assertThat(ok.status.accounting()).isEqualTo(ExitStatus.Accounting.CGROUP);
+    try (Container bomb = Run.sh("f() { f | f & }; f; sleep 30").limits(Limits.untrustedDefaults().toBuilder().wallTime(SAFETY).build())
+        .start()) {
+      Thread.sleep(1500);
+      assertThat(bomb.stats().pids()).isBetween(1L, 256L); // stopped at the preset's limit
+      bomb.killAll();
+    }
+  }
+
   @Test
   void aMemoryHogIsOomKilledAndSaidSo() {
     Run r = Run.of(Run.sh("x=a; while true; do x=$x$x; done").limits(limits().memory(32 << 20).build()));
