@@ -4,11 +4,13 @@ import dev.isola.ContainerStats;
 import dev.isola.ExecSpec;
 import dev.isola.ExitStatus;
 import dev.isola.FileCopy;
+import dev.isola.Network;
 import dev.isola.Signal;
 import dev.isola.TerminalSize;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /** A runtime's handle on one started container; {@link dev.isola.Container} wraps it. */
@@ -61,8 +63,8 @@ public interface RunningContainer {
   }
 
   /** The ports published for the container, each host port as bound (the free one chosen for a 0). */
-  default java.util.List<dev.isola.Network.Port> publishedPorts() {
-    return java.util.List.of();
+  default List<Network.Port> publishedPorts() {
+    return List.of();
   }
 
   /** Sets the size of the container's terminal; see {@link dev.isola.Container#resizeTty(int, int)}. */

@@ -1,7 +1,6 @@
 package dev.isola.linux.internal.container;
 
 import com.sun.jna.Memory;
-import com.sun.jna.Native;
 import dev.isola.ContainerStartException;
 import dev.isola.Stdio;
 import dev.isola.linux.internal.launch.LauncherProtocol;
@@ -60,18 +59,14 @@ final class LaunchDescriptors {
   /** A stdio file, opened by the JVM as its user: a failure names the stream and the file. */
   private static int stdioFile(Stdio s, int number, int flags, List<Integer> childSide) throws IOException {
     String path = s.file().orElseThrow().toString();
-    // O_NOCTTY: a terminal given as a stdio file must not become the JVM's controlling terminal
-    int fd = LibC.open(path, flags | LibC.O_CLOEXEC | LibC.O_NOCTTY, 0644);
-    if (fd < 0) {
-      int errno = Native.getLastError();
+    try {
+      return open(path, flags, childSide);
+    } catch (Errno.Failure e) {
       String stream = List.of("stdin", "stdout", "stderr").get(number);
-      throw new ContainerStartException("open the " + stream + " file " + path, Errno.describe(errno)
-          + (errno == Errno.EACCES ? "; this user (uid " + LibC.geteuid() + ") may not " + (number == 0 ? "read" : "write") + " it"
-              : ""), errno);
+      throw new ContainerStartException("open the " + stream + " file " + path, Errno.describe(e.errno())
+          + (e.errno() == Errno.EACCES ? "; this user (uid " + LibC.geteuid() + ") may not " + (number == 0 ? "read" : "write") + " it"
+              : ""), e.errno());
     }
-    fd = high(fd);
-    childSide.add(fd);
-    return fd;
   }
 
   static int open(String path, int flags, List<Integer> childSide) throws IOException {

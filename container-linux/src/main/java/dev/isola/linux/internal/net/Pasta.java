@@ -24,11 +24,19 @@ public final class Pasta {
 
   private Pasta() {}
 
+  /** Where pasta was found; looked for again only while it is not (it may be installed meanwhile). */
+  private static volatile Path found;
+
   /** The pasta binary on this host; or the reason there is none and what to install. */
   public static Path find() {
+    Path known = found;
+    if (known != null) {
+      return known;
+    }
     Optional<Path> pasta = onPath("pasta");
     if (pasta.isPresent()) {
-      return pasta.get();
+      found = pasta.get();
+      return found;
     }
     throw new UnsupportedFeatureException("a user-mode network (Network.userMode())", "there is no pasta on this host"
         + (onPath("slirp4netns").isPresent() ? " (slirp4netns is installed, but Isola drives pasta only)" : "")

@@ -64,8 +64,24 @@ public final class Errno {
     return NAMES.getOrDefault(errno, "errno " + errno);
   }
 
-  /** The last call's error as an exception naming what was being done. */
-  public static IOException last(String doing) {
-    return new IOException(doing + ": " + describe(Native.getLastError()));
+  /** The last call's error as an exception naming what was being done, and keeping the number. */
+  public static Failure last(String doing) {
+    int errno = Native.getLastError(); // before describe's own call to strerror can change it
+    return new Failure(doing + ": " + describe(errno), errno);
+  }
+
+  /** A failed call: its message, and its errno for those that tell the numbers apart. */
+  public static final class Failure extends IOException {
+    private static final long serialVersionUID = 1L;
+    private final int errno;
+
+    Failure(String message, int errno) {
+      super(message);
+      this.errno = errno;
+    }
+
+    public int errno() {
+      return errno;
+    }
   }
 }
