@@ -20,6 +20,7 @@ import org.jspecify.annotations.Nullable;
  * <p>{@link #load(Path)} imports an OCI image layout (a directory or a tar) or a docker-archive tar
  * into the default image store, unpacking each layer once. {@code Container.builder().image(image)}
  * runs it on an ephemeral overlay: the layers are never written, each container starts clean.
+ * {@link #pull(String)} fetches one from a registry.
  */
 public final class Image {
   private final String id;
@@ -72,6 +73,27 @@ public final class Image {
     Objects.requireNonNull(source, "source");
     Objects.requireNonNull(reference, "reference");
     return loader().load(source, reference);
+  }
+
+  /**
+   * Pulls the image {@code reference} ({@code [registry[:port]/]repository[:tag|@sha256:digest]})
+   * from its registry into the default store; a short Docker Hub name ({@code busybox:1.36}) means
+   * {@code docker.io/library/busybox:1.36}, as with docker. Layers already in the store are not
+   * downloaded again. See {@code ImageStore.pull} of {@code container-images} for registries,
+   * credentials and plain HTTP.
+   *
+   * @throws ImagePullException if the reference is malformed or the registry refuses or fails
+   * @throws UnsupportedFeatureException if no image support is on the class path
+   */
+  public static Image pull(String reference) {
+    return pull(reference, PullListener.none());
+  }
+
+  /** {@link #pull(String)}, telling {@code listener} how each blob downloads. */
+  public static Image pull(String reference, PullListener listener) {
+    Objects.requireNonNull(reference, "reference");
+    Objects.requireNonNull(listener, "listener");
+    return loader().pull(reference, listener);
   }
 
   private static ImageLoader loader() {

@@ -18,6 +18,7 @@ public final class Isola {
       "",
       "commands:",
       "  run      run a command in a new container, in the foreground",
+      "  pull     fetch an image from its registry into the image store",
       "",
       "Run 'isola COMMAND --help' for a command's flags.",
       "");
@@ -44,11 +45,14 @@ public final class Isola {
           return 0;
         case "run":
           return RunCommand.run(rest, out, err);
+        case "pull":
+          return PullCommand.run(rest, out, err);
         default:
-          throw new UsageException("unknown command \"" + args[0] + "\" (commands: run)");
+          throw new UsageException("unknown command \"" + args[0] + "\" (commands: run, pull)");
       }
     } catch (UsageException e) {
-      err.println("isola: " + e.getMessage() + "; see 'isola " + (args[0].equals("run") ? "run " : "") + "--help'");
+      err.println("isola: " + e.getMessage() + "; see 'isola " + (args[0].equals("run") || args[0].equals("pull") ? args[0] + " " : "")
+          + "--help'");
       return USAGE_ERROR;
     }
   }

@@ -33,7 +33,8 @@ final class RunCommand {
       "",
       "flags:",
       "  --rootfs DIR        root file system: a directory (default: a read-only view of the host's /usr)",
-      "  --image PATH        root file system and defaults from an OCI layout or docker-archive tar",
+      "  --image IMAGE       root file system and defaults from an image: a path (an OCI layout or",
+      "                      docker-archive tar), else a reference pulled from its registry (busybox:1.36)",
       "  -v, --volume HOST:CONTAINER[:ro]   bind a host path (writable unless :ro)",
       "  -e, --env NAME=VALUE   set an environment variable (repeatable)",
       "  -w, --workdir DIR   working directory inside the container",
@@ -56,7 +57,13 @@ final class RunCommand {
       out.print(USAGE);
       return 0;
     }
-    ContainerSpec spec = parse(args);
+    ContainerSpec spec;
+    try {
+      spec = parse(args);
+    } catch (ContainerException e) { // the image could not be loaded or pulled
+      err.println("isola: " + e.getMessage());
+      return Isola.FAILURE;
+    }
     try (Container c = Container.start(spec)) {
       if (spec.tty().isPresent()) {
         try (TerminalSession terminal = TerminalSession.raw()) {
@@ -116,7 +123,7 @@ final class RunCommand {
     boolean interactive = false;
     boolean tty = false;
     Path rootfs = null;
-    Path image = null;
+    String image = null;
     List<String> command = new ArrayList<>();
     int i = 0;
     for (; i < args.length; i++) {
@@ -147,7 +154,7 @@ final class RunCommand {
             rootfs = existing(flag, value);
             break;
           case "--image":
-            image = existing(flag, value);
+            image = value;
             break;
           case "-v":
           case "--volume":
@@ -213,7 +220,7 @@ final class RunCommand {
         spec.rootfs(rootfs);
       }
       if (image != null) {
-        spec.image(Image.load(image));
+        spec.image(image(image));
       }
       if (!command.isEmpty()) {
         spec.command(command);
@@ -232,6 +239,17 @@ final class RunCommand {
     } catch (IllegalArgumentException | IllegalStateException e) {
       throw new UsageException(e.getMessage());
     }
+  }
+
+  /**
+   * The image {@code value} names: a path when it looks like one (it begins with / or . or is
+   * there), else a registry reference, pulled (with progress on standard error) unless stored.
+   */
+  private static Image image(String value) {
+    if (value.startsWith("/") || value.startsWith(".") || Files.exists(Path.of(value))) {
+      return Image.load(existing("--image", value));
+    }
+    return PullCommand.pull(value, false, System.err);
   }
 
   private static Path existing(String flag, String value) {

@@ -213,7 +213,7 @@ class RunCommandTest {
     }
   }
 
-  private static final class Result {
+  static final class Result {
     final int code;
     final String out;
     final String err;
@@ -236,8 +236,14 @@ class RunCommandTest {
   }
 
   private static Result isola(List<String> args, String stdin) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), Isola.class.getName()));
+    return isola(List.of(), args, stdin);
+  }
+
+  /** Runs the isola command in a JVM of its own with {@code jvmFlags}, its streams in files. */
+  static Result isola(List<String> jvmFlags, List<String> args, String stdin) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    cmd.addAll(jvmFlags);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Isola.class.getName()));
     cmd.addAll(args);
     Path dir = Files.createTempDirectory("isola-cli-test");
     try {

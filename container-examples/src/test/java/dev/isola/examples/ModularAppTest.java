@@ -43,7 +43,7 @@ class ModularAppTest {
     List<String> modulePath = new ArrayList<>();
     for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
       String name = Path.of(entry).getFileName().toString();
-      if (name.matches("(container-api|container-linux|jna|jna-platform|jspecify)-[0-9].*\\.jar")) {
+      if (name.matches("(container-api|container-linux|jna|jna-platform|jspecify)-[0-9].*\\.jar") && !name.endsWith("-tests.jar")) {
         modulePath.add(entry);
       }
     }

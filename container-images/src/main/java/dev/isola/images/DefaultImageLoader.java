@@ -1,10 +1,11 @@
 package dev.isola.images;
 
 import dev.isola.Image;
+import dev.isola.PullListener;
 import dev.isola.spi.ImageLoader;
 import java.nio.file.Path;
 
-/** Loads images for {@link Image#load(Path)} into {@link ImageStore#defaultStore()}. */
+/** Loads and pulls images for {@link Image#load(Path)} and {@link Image#pull(String)} into {@link ImageStore#defaultStore()}. */
 public final class DefaultImageLoader implements ImageLoader {
   /** Called by {@link java.util.ServiceLoader}. */
   public DefaultImageLoader() {}
@@ -17,5 +18,10 @@ public final class DefaultImageLoader implements ImageLoader {
   @Override
   public Image load(Path source, String reference) {
     return ImageStore.defaultStore().load(source, reference);
+  }
+
+  @Override
+  public Image pull(String reference, PullListener listener) {
+    return ImageStore.defaultStore().pull(reference, listener);
   }
 }

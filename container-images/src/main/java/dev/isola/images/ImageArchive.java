@@ -15,15 +15,16 @@ import org.apache.commons.compress.archivers.tar.TarFile;
 
 /**
  * The files of an image source by their path inside it ({@code index.json}, {@code
- * blobs/sha256/…}): a directory, or a tar read in place without extracting it.
+ * blobs/sha256/…}): a directory, a tar read in place without extracting it, or a registry.
  */
 abstract class ImageArchive implements AutoCloseable {
   /** Manifests, indexes and configs are small; a larger one is refused rather than read into memory. */
   static final int MAX_METADATA_BYTES = 8 << 20;
 
-  final Path source;
+  /** What the source is called in messages: its path, or the image reference. */
+  final String source;
 
-  private ImageArchive(Path source) {
+  ImageArchive(String source) {
     this.source = source;
   }
 
@@ -51,30 +52,47 @@ abstract class ImageArchive implements AutoCloseable {
   /** The whole file at {@code path}, which must be small. */
   byte[] read(String path) throws IOException {
     try (InputStream in = open(path)) {
-      byte[] bytes = in.readNBytes(MAX_METADATA_BYTES + 1);
-      if (bytes.length > MAX_METADATA_BYTES) {
-        throw new ContainerException("image " + source + ": " + path + " is larger than " + MAX_METADATA_BYTES + " bytes");
-      }
-      return bytes;
+      return readSmall(in, path);
     }
+  }
+
+  byte[] readSmall(InputStream in, String what) throws IOException {
+    byte[] bytes = in.readNBytes(MAX_METADATA_BYTES + 1);
+    if (bytes.length > MAX_METADATA_BYTES) {
+      throw new ContainerException("image " + source + ": " + what + " is larger than " + MAX_METADATA_BYTES + " bytes");
+    }
+    return bytes;
+  }
+
+  /** The manifest or index {@code digest} (hex), unverified: a layout keeps it as a blob. */
+  byte[] manifest(String digest) throws IOException {
+    return read(ImageManifest.blobPath(digest));
+  }
+
+  /** How many layers may be fetched from this source at once. */
+  int parallelism() {
+    return 1;
   }
 
   @Override
   public abstract void close() throws IOException;
 
   private static final class Directory extends ImageArchive {
-    Directory(Path source) {
-      super(source);
+    private final Path root;
+
+    Directory(Path root) {
+      super(root.toString());
+      this.root = root;
     }
 
     @Override
     boolean has(String path) {
-      return Files.isRegularFile(source.resolve(path));
+      return Files.isRegularFile(root.resolve(path));
     }
 
     @Override
     InputStream open(String path) throws IOException {
-      return Files.newInputStream(source.resolve(path));
+      return Files.newInputStream(root.resolve(path));
     }
 
     @Override
@@ -89,7 +107,7 @@ abstract class ImageArchive implements AutoCloseable {
     private final Map<String, TarArchiveEntry> entries = new HashMap<>();
 
     Tar(Path source) throws IOException {
-      super(source);
+      super(source.toString());
       try {
         this.tar = new TarFile(source);
       } catch (IOException e) {

@@ -41,13 +41,19 @@ final class ImageManifest {
 
   /** The digest (hex) of the config: the image's identity. */
   final String configDigest;
-  final byte[] config;
+  /** The config when reading the manifest needed it; else it is read (and verified) on demand. */
+  private final byte @Nullable [] config;
   final List<Layer> layers;
 
-  private ImageManifest(String configDigest, byte[] config, List<Layer> layers) {
+  private ImageManifest(String configDigest, byte @Nullable [] config, List<Layer> layers) {
     this.configDigest = configDigest;
     this.config = config;
     this.layers = List.copyOf(layers);
+  }
+
+  /** The image's config, verified: read only now, so that an image already in a store needs no download. */
+  byte[] config(ImageArchive archive) throws IOException {
+    return config != null ? config : verified(archive, "config", configDigest, archive.read(blobPath(configDigest)));
   }
 
   /** The annotations that name an image of an OCI layout: its tag, or its whole reference. */
@@ -80,7 +86,7 @@ final class ImageManifest {
       JsonArray entries = array(archive, where, index, "manifests");
       JsonObject descriptor = depth == 0 ? named(archive, entries, reference) : choose(archive, where, entries);
       String digest = Sha256.hexOf(where + " entry", string(archive, where, descriptor, "digest"));
-      byte[] blob = blob(archive, "manifest", digest);
+      byte[] blob = verified(archive, "manifest", digest, archive.manifest(digest));
       where = "manifest sha256:" + digest;
       if (!INDEX_TYPES.contains(optionalString(descriptor, "mediaType"))) {
         return ociManifest(archive, where, object(archive, where, blob));
@@ -106,7 +112,7 @@ final class ImageManifest {
       }
       layers.add(new Layer(blobPath(digest), digest));
     }
-    return new ImageManifest(configDigest, blob(archive, "config", configDigest), layers);
+    return new ImageManifest(configDigest, null, layers);
   }
 
   private static ImageManifest docker(ImageArchive archive) throws IOException {
@@ -140,8 +146,7 @@ final class ImageManifest {
     return "blobs/sha256/" + digest;
   }
 
-  private static byte[] blob(ImageArchive archive, String what, String digest) throws IOException {
-    byte[] bytes = archive.read(blobPath(digest));
+  private static byte[] verified(ImageArchive archive, String what, String digest, byte[] bytes) {
     Sha256.verify(what + " blob sha256:" + digest + " in " + archive.source, digest, Sha256.of(bytes));
     return bytes;
   }

@@ -3,6 +3,8 @@ package dev.isola.images;
 import dev.isola.ContainerException;
 import dev.isola.IdMapping;
 import dev.isola.Image;
+import dev.isola.ImagePullException;
+import dev.isola.PullListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -16,10 +18,17 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
@@ -52,12 +61,14 @@ public final class ImageStore {
   private final IdMapping mapping;
   private final Ownership ownership;
   private final UnpackLimits limits;
+  private final Registries registries;
 
-  private ImageStore(Path directory, IdMapping mapping, Ownership ownership, UnpackLimits limits) {
+  private ImageStore(Path directory, IdMapping mapping, Ownership ownership, UnpackLimits limits, Registries registries) {
     this.directory = directory;
     this.mapping = mapping;
     this.ownership = ownership;
     this.limits = limits;
+    this.registries = registries;
   }
 
   /**
@@ -68,7 +79,8 @@ public final class ImageStore {
    * compressed layer cannot fill the disk.
    */
   public ImageStore withUnpackLimits(long maxBytes, long maxEntries, int maxDepth) {
-    return new ImageStore(directory, mapping, ownership, new UnpackLimits(maxBytes, maxEntries, maxDepth, limits.deviceNodes()));
+    return new ImageStore(directory, mapping, ownership, new UnpackLimits(maxBytes, maxEntries, maxDepth, limits.deviceNodes()),
+        registries);
   }
 
   /**
@@ -77,7 +89,40 @@ public final class ImageStore {
    * a node in the store is a live device file on the host.
    */
   public ImageStore allowingDeviceNodes() {
-    return new ImageStore(directory, mapping, ownership, new UnpackLimits(limits.maxBytes(), limits.maxEntries(), limits.maxDepth(), true));
+    return new ImageStore(directory, mapping, ownership, new UnpackLimits(limits.maxBytes(), limits.maxEntries(), limits.maxDepth(), true),
+        registries);
+  }
+
+  /**
+   * This store, pulling from {@code registry} ({@code host[:port]} as references name it, {@code
+   * docker.io} for Docker Hub) with this user name and password (or a token the registry accepts
+   * as a password) instead of those of docker's {@code config.json}.
+   */
+  public ImageStore withCredentials(String registry, String username, String password) {
+    Objects.requireNonNull(registry, "registry");
+    Objects.requireNonNull(username, "username");
+    Objects.requireNonNull(password, "password");
+    return new ImageStore(directory, mapping, ownership, limits,
+        registries.withCredentials(registry, new Registries.Credentials(username, password)));
+  }
+
+  /**
+   * This store, speaking plain HTTP to {@code registry} ({@code host[:port]}). Without it only a
+   * registry on this machine's loopback ({@code localhost}, {@code 127.0.0.1}) is spoken to in
+   * plain HTTP; every other one must have HTTPS, since a tag's image is checked only by the digest
+   * that its manifest gives.
+   */
+  public ImageStore allowingInsecureRegistry(String registry) {
+    return new ImageStore(directory, mapping, ownership, limits, registries.withInsecure(Objects.requireNonNull(registry, "registry")));
+  }
+
+  /**
+   * This store, reading registry credentials from the docker config file {@code configJson}
+   * instead of {@code $DOCKER_CONFIG/config.json} or {@code ~/.docker/config.json}, or from none
+   * when null. Only the file's {@code auths} are read: credential helpers are not run.
+   */
+  public ImageStore withDockerConfig(@Nullable Path configJson) {
+    return new ImageStore(directory, mapping, ownership, limits, registries.withDockerConfig(configJson));
   }
 
   /**
@@ -159,7 +204,7 @@ public final class ImageStore {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the image store " + dir, e);
     }
-    return new ImageStore(dir, resolved, Ownership.forCaller(resolved), UnpackLimits.DEFAULTS);
+    return new ImageStore(dir, resolved, Ownership.forCaller(resolved), UnpackLimits.DEFAULTS, Registries.defaults());
   }
 
   /**
@@ -220,7 +265,8 @@ public final class ImageStore {
    * @throws UncheckedIOException if reading the source or writing the store fails
    */
   public Image load(Path source) {
-    return importImage(Objects.requireNonNull(source, "source"), null);
+    Objects.requireNonNull(source, "source");
+    return load(source, () -> ImageArchive.open(source), null);
   }
 
   /**
@@ -232,24 +278,76 @@ public final class ImageStore {
    * @throws ContainerException if no image there has that name (the message lists the names)
    */
   public Image load(Path source, String reference) {
-    return importImage(Objects.requireNonNull(source, "source"), Objects.requireNonNull(reference, "reference"));
+    Objects.requireNonNull(source, "source");
+    return load(source, () -> ImageArchive.open(source), Objects.requireNonNull(reference, "reference"));
   }
 
-  private Image importImage(Path source, @Nullable String reference) {
-    try (ImageArchive archive = ImageArchive.open(source)) {
-      ImageManifest manifest = ImageManifest.read(archive, reference);
-      String image = "image sha256:" + manifest.configDigest + " from " + source;
-      ImageConfig config = ImageConfig.parse("config of " + image,
-          ImageManifest.object(archive, "config", manifest.config));
+  private Image load(Path source, ArchiveOpener opener, @Nullable String reference) {
+    try {
+      return importImage(opener, reference);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot load the image " + source + " into " + directory + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Pulls the image {@code reference} ({@code [registry[:port]/]repository[:tag|@sha256:digest]})
+   * from its registry: a short Docker Hub name ({@code busybox:1.36}) is {@code
+   * docker.io/library/busybox:1.36}, as with docker. The manifest is resolved for this host's
+   * platform when it is an index; the config and every layer are verified by digest as they are
+   * streamed, layers three at a time, and unpacked as {@link #load(Path)} does. Layers already in
+   * the store are not downloaded, nor is anything but the manifest when the store has the whole
+   * image. A pull that fails, or is cut off, leaves no part of a layer in the store.
+   *
+   * <p>Credentials are those given to {@link #withCredentials}, else those of docker's {@code
+   * config.json}, else none (anonymous, with a bearer token where the registry hands one out).
+   * HTTPS, except for a loopback registry or one {@linkplain #allowingInsecureRegistry allowed}.
+   * The image's {@link Image#reference()} is the full reference ({@code docker.io/library/…}).
+   *
+   * @throws ImagePullException naming the reference, the registry's words and what to do, if the
+   *     reference is malformed, the registry is unreachable, has no such image, refuses access, or
+   *     sends content that fails verification
+   */
+  public Image pull(String reference) {
+    return pull(reference, PullListener.none());
+  }
+
+  /** {@link #pull(String)}, telling {@code listener} how each blob downloads. */
+  public Image pull(String reference, PullListener listener) {
+    Objects.requireNonNull(reference, "reference");
+    Objects.requireNonNull(listener, "listener");
+    Reference ref = Reference.parse(reference);
+    RegistryClient client = new RegistryClient(ref, registries);
+    try {
+      return importImage(() -> new RegistryArchive(ref, client, listener), ref.canonical());
+    } catch (ImagePullException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      String why = e instanceof IOException ? RegistryClient.describe((IOException) e) : e.getMessage();
+      throw new ImagePullException(reference, 0, "cannot pull " + ref + " into " + directory + ": " + why, e);
+    }
+  }
+
+  /** Opens an image source; a registry's opening fetches its manifest. */
+  private interface ArchiveOpener {
+    ImageArchive open() throws IOException;
+  }
+
+  private Image importImage(ArchiveOpener opener, @Nullable String reference) throws IOException {
+    try (ImageArchive archive = opener.open()) {
+      ImageManifest manifest = ImageManifest.read(archive, archive instanceof RegistryArchive ? null : reference);
+      Image stored = stored(manifest.configDigest, reference);
+      if (stored != null) {
+        return stored;
+      }
+      String image = "image sha256:" + manifest.configDigest + " from " + archive.source;
+      ImageConfig config = ImageConfig.parse("config of " + image, ImageManifest.object(archive, "config", manifest.config(archive)));
       if (config.diffIds.size() != manifest.layers.size()) {
         throw new ContainerException(image + ": its manifest lists " + manifest.layers.size()
             + " layers, its config " + config.diffIds.size() + " diff_ids");
       }
       try (Scratch scratch = Scratch.create(tmp(), config.diffIds)) {
-        List<Path> layers = new ArrayList<>();
-        for (int i = 0; i < config.diffIds.size(); i++) {
-          layers.add(layer(archive, manifest.layers.get(i), config.diffIds.get(i), scratch));
-        }
+        List<Path> layers = layers(archive, manifest, config, scratch);
         ImageRecord record = ImageRecord.of(manifest.configDigest, config, ImageUser.resolve(config.user, layers, image));
         Image loaded;
         try {
@@ -260,8 +358,77 @@ public final class ImageStore {
         record.write(directory.resolve("images").resolve(manifest.configDigest + ".json"), scratch.dir());
         return loaded;
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot load the image " + source + " into " + directory + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The image {@code configDigest} if the store has it whole, its record and every layer: then
+   * nothing needs reading (or downloading) again. A record's layers stay until it is removed.
+   */
+  private @Nullable Image stored(String configDigest, @Nullable String reference) throws IOException {
+    Path file = directory.resolve("images").resolve(configDigest + ".json");
+    if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+      return null;
+    }
+    ImageRecord record = ImageRecord.read(file);
+    for (String layer : record.layers) {
+      if (!Files.isDirectory(layersDir().resolve(layer), LinkOption.NOFOLLOW_LINKS)) {
+        return null;
+      }
+    }
+    return record.toImage(layersDir(), mapping, reference);
+  }
+
+  /** The image's layer directories, lowest first, unpacking the missing ones as many at once as the source allows. */
+  private List<Path> layers(ImageArchive archive, ImageManifest manifest, ImageConfig config, Scratch scratch) throws IOException {
+    int count = config.diffIds.size();
+    if (archive.parallelism() <= 1) {
+      List<Path> layers = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        layers.add(layer(archive, manifest.layers.get(i), config.diffIds.get(i), scratch));
+      }
+      return layers;
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(archive.parallelism(), count), runnable -> {
+      Thread t = new Thread(runnable, "isola-pull");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      // One task per distinct layer: an image may repeat one (an empty layer), and it unpacks once.
+      Map<String, Future<Path>> tasks = new LinkedHashMap<>();
+      for (int i = 0; i < count; i++) {
+        ImageManifest.Layer blob = manifest.layers.get(i);
+        String diffId = config.diffIds.get(i);
+        tasks.computeIfAbsent(diffId, d -> pool.submit(() -> layer(archive, blob, d, scratch)));
+      }
+      Throwable failure = null;
+      Map<String, Path> done = new HashMap<>();
+      for (Map.Entry<String, Future<Path>> task : tasks.entrySet()) {
+        try {
+          done.put(task.getKey(), task.getValue().get());
+        } catch (ExecutionException e) {
+          failure = failure == null ? e.getCause() : failure;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          pool.shutdownNow();
+          throw new ContainerException("interrupted while fetching the layers of " + archive.source, e);
+        }
+      }
+      if (failure instanceof IOException) {
+        throw (IOException) failure;
+      }
+      if (failure instanceof RuntimeException) {
+        throw (RuntimeException) failure;
+      }
+      if (failure != null) {
+        throw new ContainerException("fetching a layer of " + archive.source + " failed: " + failure, failure);
+      }
+      List<Path> layers = new ArrayList<>();
+      config.diffIds.forEach(d -> layers.add(done.get(d)));
+      return layers;
+    } finally {
+      pool.shutdown();
     }
   }
 
