@@ -288,6 +288,9 @@ public final class Container implements AutoCloseable {
     private static ContainerRuntimeProvider firstAvailable() {
       List<String> reasons = new ArrayList<>();
       for (ContainerRuntimeProvider provider : ALL) {
+        if (!provider.selectedByDefault()) {
+          continue;
+        }
         Optional<String> reason = provider.unavailableReason();
         if (reason.isEmpty()) {
           return provider;

@@ -60,9 +60,9 @@ public final class ContainerSpec {
   private ContainerSpec(Builder b) {
     this.rootfs = b.rootfs;
     this.image = b.image;
-    this.overlay = b.image == null ? b.overlay
+    this.overlay = b.image == null ? b.overlay : b.image.layers().isEmpty() ? null // a remote image: its runtime pulls it
         : b.imageUpper == null ? Overlay.ephemeral(b.image.layers()) : Overlay.persistent(b.image.layers(), b.imageUpper);
-    this.readOnlyRootfs = b.readOnlyRootfs != null ? b.readOnlyRootfs : overlay == null;
+    this.readOnlyRootfs = b.readOnlyRootfs != null ? b.readOnlyRootfs : overlay == null && b.image == null;
     this.command = List.copyOf(b.command.isEmpty() && b.image != null ? b.image.command() : b.command);
     this.env = Collections.unmodifiableMap(b.mergedEnv());
     this.workingDirectory = b.workingDirectory != null ? b.workingDirectory
@@ -331,7 +331,7 @@ public final class ContainerSpec {
       rootfs = spec.rootfs;
       overlay = spec.image == null ? spec.overlay : null;
       image = spec.image;
-      imageUpper = spec.image == null ? null : spec.overlay.upper().orElse(null);
+      imageUpper = spec.image == null || spec.overlay == null ? null : spec.overlay.upper().orElse(null);
       readOnlyRootfs = spec.readOnlyRootfs;
       command = spec.command;
       env.putAll(spec.env);
@@ -658,7 +658,8 @@ public final class ContainerSpec {
 
     /** Checks the whole spec and returns it. */
     public ContainerSpec build() {
-      if (command.isEmpty() && image != null && image.command().isEmpty()) {
+      // a remote image's own command is known where it runs: an empty command means that one
+      if (command.isEmpty() && image != null && image.command().isEmpty() && !image.layers().isEmpty()) {
         throw new IllegalArgumentException("image " + image.id() + " has no entrypoint or cmd; set a command");
       }
       if (command.isEmpty() && image == null) {

@@ -96,6 +96,18 @@ public final class Image {
     return loader().pull(reference, listener);
   }
 
+  /**
+   * An image known only by its registry reference, with no layers here: for runtimes that pull
+   * images themselves (the {@code kubernetes} runtime's nodes). Its {@link #id()} is empty, its
+   * defaults (command, environment, user) are the image's own, applied where it runs. The {@code
+   * linux} runtime refuses it: {@link #pull(String)} fetches the layers.
+   *
+   * @throws IllegalArgumentException if {@code reference} is malformed
+   */
+  public static Image remote(String reference) {
+    return builder().reference(reference).build();
+  }
+
   private static ImageLoader loader() {
     Iterator<ImageLoader> loaders = ServiceLoader.load(ImageLoader.class, Image.class.getClassLoader()).iterator();
     if (!loaders.hasNext()) {
@@ -109,12 +121,15 @@ public final class Image {
     return new Builder();
   }
 
-  /** The digest of the image's configuration ({@code sha256:…}), the image's identity. */
+  /**
+   * The digest of the image's configuration ({@code sha256:…}), the image's identity; empty for
+   * an image known only by reference ({@link #remote(String)}).
+   */
   public String id() {
     return id;
   }
 
-  /** The unpacked layer directories, lowest first. */
+  /** The unpacked layer directories, lowest first; none for a {@linkplain #remote(String) remote} image. */
   public List<Path> layers() {
     return layers;
   }
@@ -189,8 +204,8 @@ public final class Image {
 
   @Override
   public String toString() {
-    return "Image{" + (reference == null ? "" : reference + ", ") + id + ", " + layers.size() + " layers, command="
-        + command() + "}";
+    return "Image{" + (reference == null ? "" : reference + ", ") + (id.isEmpty() ? "remote" : id) + ", " + layers.size()
+        + " layers, command=" + command() + "}";
   }
 
   /** Builds an {@link Image}; image loaders use it, and so can callers with their own layers. */
@@ -285,12 +300,19 @@ public final class Image {
       return this;
     }
 
+    /**
+     * The image; one with layers needs its {@link #id(String)}, one without is known by its
+     * {@link #reference(String)} alone.
+     */
     public Image build() {
+      if (layers.isEmpty()) {
+        if (reference == null) {
+          throw new IllegalArgumentException("image " + (id.isEmpty() ? "" : id + " ") + "has no layers and no reference");
+        }
+        return new Image(this);
+      }
       if (id.isEmpty()) {
         throw new IllegalArgumentException("image id is not set");
-      }
-      if (layers.isEmpty()) {
-        throw new IllegalArgumentException("image " + id + " has no layers");
       }
       Overlay.ephemeral(layers); // the layers must make an overlay: checks them now
       return new Image(this);

@@ -7,7 +7,8 @@ import java.util.Optional;
 /**
  * A container runtime, found with {@link java.util.ServiceLoader}. A spec names the one it runs
  * on ({@link dev.isola.ContainerSpec.Builder#runtime(String)}); without a name, the first provider
- * found that is available on this host starts it.
+ * found that is {@linkplain #selectedByDefault() chosen by default} and available on this host
+ * starts it.
  */
 public interface ContainerRuntimeProvider {
   /** The name a spec picks this runtime by: {@code linux} for Isola's own engine. */
@@ -21,6 +22,14 @@ public interface ContainerRuntimeProvider {
     return Optional.empty();
   }
 
+  /**
+   * Whether a spec that names no runtime may run here. A runtime that sends containers elsewhere (a
+   * cluster) says no: adding its artifact must not move every unnamed spec off this machine.
+   */
+  default boolean selectedByDefault() {
+    return true;
+  }
+
   /** Empty when this runtime can start containers here; otherwise the reason it cannot. */
   Optional<String> unavailableReason();
 
@@ -31,6 +40,9 @@ public interface ContainerRuntimeProvider {
    */
   RunningContainer start(ContainerSpec spec);
 
-  /** The explicit ranges {@code mapping} stands for on this host; see {@link IdMapping#resolved()}. */
+  /**
+   * The explicit ranges {@code mapping} stands for on this host; see {@link IdMapping#resolved()}.
+   * Only runtimes {@linkplain #selectedByDefault() chosen by default} are asked.
+   */
   IdMapping resolve(IdMapping mapping);
 }

@@ -63,6 +63,15 @@ public final class LinuxRuntimeProvider implements ContainerRuntimeProvider {
   }
 
   @Override
+  public Optional<String> supports(ContainerSpec spec) {
+    if (spec.image().isPresent() && spec.image().get().layers().isEmpty()) {
+      return Optional.of("an image known only by its reference (" + spec.image().get().reference().orElse("?")
+          + "; this engine runs local layers: fetch them with Image.pull(reference))");
+    }
+    return Optional.empty();
+  }
+
+  @Override
   public RunningContainer start(ContainerSpec spec) {
     long t0 = System.nanoTime();
     Host host = Host.current();

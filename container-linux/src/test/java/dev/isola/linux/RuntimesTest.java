@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.isola.Container;
+import dev.isola.Image;
 import dev.isola.RuntimeInfo;
 import dev.isola.UnsupportedFeatureException;
 import dev.isola.linux.testing.Run;
@@ -31,5 +32,12 @@ class RuntimesTest {
     assertThatThrownBy(() -> Run.sh("true").runtime("gvisor").start()).isInstanceOf(UnsupportedFeatureException.class)
         .hasMessageContaining("the runtime \"gvisor\"").hasMessageContaining("found: linux");
     assertThatThrownBy(() -> Run.sh("true").runtime("G Visor")).isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void anImageKnownOnlyByReferenceIsRefusedNamingThePull() {
+    assertThatThrownBy(() -> Container.builder().image(Image.remote("busybox:1.36")).command("true").start())
+        .isInstanceOf(UnsupportedFeatureException.class).hasMessageContaining("an image known only by its reference (busybox:1.36")
+        .hasMessageContaining("Image.pull(reference)").hasMessageContaining("the runtime \"linux\"");
   }
 }
