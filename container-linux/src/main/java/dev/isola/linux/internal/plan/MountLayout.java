@@ -10,7 +10,7 @@ import java.util.Set;
  * Where the launcher builds a root, shared by the checks and the root phase: the staging
  * directories, the host directories of the default root, and how the caller's mounts nest.
  */
-final class MountLayout {
+public final class MountLayout {
   private MountLayout() {}
 
   // <sys/mount.h>
@@ -22,10 +22,10 @@ final class MountLayout {
   static final long MS_REC = 16384;
   static final long MS_PRIVATE = 1 << 18;
 
-  /** Host directories that make up the default root, when they exist. */
-  static final List<String> HOST_DIRS = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
+  /** Host directories that make up the default root, when they exist; container-oci's too. */
+  public static final List<String> HOST_DIRS = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
   /** The part of the host's {@code /etc} in the default root: no secrets, what programs need to start. */
-  static final List<String> HOST_ETC = List.of("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf",
+  public static final List<String> HOST_ETC = List.of("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf",
       "/etc/ld.so.conf.d", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/localtime", "/etc/os-release");
 
   /** The staging tmpfs, and where the host's root and the container's lie in it. */

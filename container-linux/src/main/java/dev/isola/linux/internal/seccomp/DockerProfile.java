@@ -99,8 +99,12 @@ public final class DockerProfile {
 
   private DockerProfile() {}
 
-  /** Every rule of the profile for a container that keeps {@code capabilities}. */
-  static List<Rule> rules(String arch, Set<Capability> capabilities) {
+  /**
+   * Every rule of the profile for a container that keeps {@code capabilities}, for {@code arch}
+   * in libseccomp's name ({@code x86_64}, {@code aarch64}). Public for container-oci, which writes
+   * the same profile into OCI bundles.
+   */
+  public static List<Rule> rules(String arch, Set<Capability> capabilities) {
     List<Rule> rules = new ArrayList<>();
     List<String> allowed = new ArrayList<>(ALLOWED);
     allowed.addAll(ARCH_ALLOWED.getOrDefault(arch, List.of()));
