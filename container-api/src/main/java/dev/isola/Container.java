@@ -224,14 +224,16 @@ public final class Container implements AutoCloseable {
   }
 
   /**
-   * Copies {@code source}, a file or directory of the container's root file system, to {@code
-   * hostTarget}, which must not exist yet. Works while the container runs and after it ended,
-   * until {@link #close()}: from a rootfs directory, or from an overlay's upper layer over its
-   * lower ones. Symbolic links are copied as links, never followed; files keep their permission
-   * bits but not setuid or setgid, and belong to the caller; a pipe, socket or device is refused
-   * without being opened. Other mounts (tmpfs, binds) are not part of the root.
+   * Copies {@code source}, a file or directory, to {@code hostTarget}, which must not exist yet.
+   * While the container runs, {@code source} is what the container sees at that path: its tmpfs
+   * mounts ({@code /tmp}) and binds included, walked within its root (a link it made cannot lead
+   * the copy out). After it ended, until {@link #close()}, what stays is its root file system: a
+   * rootfs directory, or an overlay's upper layer over its lower ones (its tmpfs mounts are gone).
+   * Symbolic links are copied as links, never followed; files keep their permission bits but not
+   * setuid or setgid, and belong to the caller; a pipe, socket or device is refused without being
+   * opened.
    *
-   * @throws UnsupportedFeatureException if the root is the host view, which keeps nothing
+   * @throws UnsupportedFeatureException after the end, if the root was the host view, which keeps nothing
    * @throws ContainerException if the source is missing or the copy fails (the message names it)
    */
   public void copyOut(String source, Path hostTarget) {

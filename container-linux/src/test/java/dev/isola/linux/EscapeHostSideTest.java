@@ -96,6 +96,34 @@ class EscapeHostSideTest {
   }
 
   @Test
+  void host01TheSameTrapsInARunningContainerLeadNowhere(@TempDir Path dir) throws Exception {
+    Path canary = canary(dir);
+    Path secret = canary.resolve("secret");
+    // a running container reads through its own mounts: the traps lie in its /tmp, a tmpfs
+    try (Container c = start(dir, "mkdir /tmp/out && ln -s " + secret + " /tmp/out/result && ln -s " + canary + " /tmp/dir"
+        + " && mkfifo /tmp/fifo && dd if=/dev/zero of=/tmp/out/huge bs=1 count=1 seek=10G 2>/dev/null; echo ready; sleep 30")) {
+      assertThat(new String(c.stdout().readNBytes(6), StandardCharsets.UTF_8)).isEqualTo("ready\n");
+      c.copyOut("/tmp/out/result", dir.resolve("result"));
+      assertThat(Files.readSymbolicLink(dir.resolve("result"))).isEqualTo(secret);
+      assertThatThrownBy(() -> c.copyOut("/tmp/dir/secret", dir.resolve("got"))).isInstanceOf(ContainerException.class)
+          .hasMessageContaining("no such file");
+      CompletableFuture<Throwable> fifo = CompletableFuture.supplyAsync(() -> {
+        try {
+          c.copyOut("/tmp/fifo", dir.resolve("got"));
+          return null;
+        } catch (RuntimeException e) {
+          return e;
+        }
+      });
+      assertThat(fifo.get(5, TimeUnit.SECONDS)).isInstanceOf(ContainerException.class).hasMessageContaining("pipe");
+      assertThatThrownBy(() -> c.copyOut("/tmp/out", dir.resolve("got"), 1 << 20)).isInstanceOf(ContainerException.class)
+          .hasMessageContaining("more than 1048576 bytes");
+      assertThat(dir.resolve("got")).doesNotExist();
+    }
+    assertThat(Files.readString(secret)).isEqualTo(SECRET);
+  }
+
+  @Test
   void host01CopyingIntoARunningContainerNeverWritesThroughItsLinks(@TempDir Path dir) throws Exception {
     Path canary = canary(dir);
     try (Container c = start(dir, "ln -s " + canary + " /drop; ln -s " + canary.resolve("secret") + " /file; echo ready; sleep 30")) {

@@ -135,6 +135,30 @@ class OverlayTest {
   }
 
   @Test
+  void aRunningContainersTmpAndBindsAreCopiedOutEvenInTheHostView(@TempDir Path dir) throws Exception {
+    Path bound = Files.createDirectories(dir.resolve("bound"));
+    // the container's root is an unprivileged host id: it must reach and write the bound directory
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx--x--x"));
+    Files.setPosixFilePermissions(bound, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+    // the default root (the host view): /tmp is a tmpfs of the container's, as in most programs' writes
+    try (Container c = Container.builder().mount(dev.isola.Mount.bindWritable(bound, "/data")).command("sh", "-c",
+        "echo from tmp > /tmp/out.txt; mkdir /tmp/tree; echo a > /tmp/tree/a; echo bound > /data/b; echo ready; sleep 30").start()) {
+      assertThat(new java.io.BufferedReader(new java.io.InputStreamReader(c.stdout())).readLine()).isEqualTo("ready");
+      c.copyOut("/tmp/out.txt", dir.resolve("out.txt"));
+      c.copyOut("/tmp/tree", dir.resolve("tree"));
+      c.copyOut("/data/b", dir.resolve("b"));
+      c.kill(dev.isola.Signal.KILL);
+      c.waitFor();
+      // after the end the tmpfs is gone, and the host view keeps nothing
+      assertThatThrownBy(() -> c.copyOut("/tmp/out.txt", dir.resolve("late"))).isInstanceOf(UnsupportedFeatureException.class)
+          .hasMessageContaining("host view");
+    }
+    assertThat(Files.readString(dir.resolve("out.txt"))).isEqualTo("from tmp\n");
+    assertThat(Files.readString(dir.resolve("tree/a"))).isEqualTo("a\n");
+    assertThat(Files.readString(dir.resolve("b"))).isEqualTo("bound\n");
+  }
+
+  @Test
   void filesAreCopiedOutAfterTheEndWithoutFollowingLinks(@TempDir Path dir) throws Exception {
     Path lower = TestRootfs.ownedCopy(dir);
     Path out = dir.resolve("out");

@@ -237,6 +237,17 @@ public final class LinuxContainer implements RunningContainer, Supervisor.Watche
     if (closed) {
       throw new IllegalStateException("cannot copy " + source + " out: the container is closed, and its root layers are gone");
     }
+    if (!exit.isDone()) {
+      // running: read as the container sees it, its own mounts (/tmp, binds) included
+      try (RunningRoot root = RunningRoot.of(launch.pid(), rootIds)) {
+        root.copyOut(source, hostTarget, maxBytes);
+        return;
+      } catch (ContainerException e) {
+        if (!exit.isDone()) {
+          throw e;
+        } // it ended meanwhile: what stays of it is below
+      }
+    }
     if (layers.isPresent() && layers.get().upperInContainer) {
       throw new UnsupportedFeatureException("copying out of an ephemeral overlay that maps subordinate ids",
           "for an ordinary user such a container writes to a tmpfs inside it, which the host cannot read; use Overlay.persistent");

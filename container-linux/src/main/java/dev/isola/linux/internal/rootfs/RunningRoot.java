@@ -15,8 +15,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 
 /**
- * Writes into a running container's root through {@code /proc/<pid>/root}, which leads into its
- * mount namespace (tmpfs and binds included). Every path inside is resolved by the kernel with
+ * Writes into and reads from a running container's root through {@code /proc/<pid>/root}, which
+ * leads into its mount namespace (tmpfs and binds included). Every path inside is resolved by the kernel with
  * {@code RESOLVE_IN_ROOT}, as if that root were {@code /}: a symbolic link the container made
  * cannot lead the write out (catalog HOST-01); the last component is never followed.
  */
@@ -137,6 +137,102 @@ public final class RunningRoot implements AutoCloseable {
       dir = next;
     }
     return dir;
+  }
+
+  /**
+   * Copies {@code source} out to the new host path {@code target} as the container sees it now:
+   * its tmpfs mounts and binds included. Directories are walked by descriptor, each opened with
+   * {@code O_NOFOLLOW} beneath the last, so that a running container that swaps a directory for a
+   * link cannot lead the copy out of its root; links are copied as links, files with their
+   * permission bits only (never setuid), at most {@code maxBytes} of content. A failed copy is
+   * removed.
+   */
+  public void copyOut(String source, Path target, long maxBytes) {
+    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      throw new ContainerException("cannot copy " + source + " out of the container to " + target + ": the target exists");
+    }
+    int slash = source.lastIndexOf('/');
+    String name = source.substring(slash + 1);
+    int dir = openInRoot(slash == 0 ? "/" : source.substring(0, slash));
+    if (dir < 0) {
+      int errno = Native.getLastError();
+      throw new ContainerException("cannot copy " + source + " out of the container: "
+          + (errno == Errno.ENOENT || errno == Errno.ENOTDIR ? "it has no such file or directory" : Errno.describe(errno)));
+    }
+    try {
+      long[] left = {maxBytes, maxBytes};
+      if (name.isEmpty()) { // the root itself
+        copyDirectoryOut(dir, source, target, left);
+      } else {
+        copyOut(dir, name, source, target, left);
+      }
+    } catch (IOException | RuntimeException e) {
+      if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+        RootLayers.removeTree(target);
+      }
+      throw e instanceof ContainerException ? (ContainerException) e
+          : new ContainerException("cannot copy " + source + " out of the container to " + target + ": " + e, e);
+    } finally {
+      LibC.close(dir);
+    }
+  }
+
+  private void copyOut(int dir, String name, String inside, Path target, long[] left) throws IOException {
+    Path entry = Path.of("/proc/self/fd/" + dir, name); // the descriptor is the directory: only name is looked up
+    PosixFileAttributes a;
+    try {
+      a = Files.readAttributes(entry, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new ContainerException("cannot copy " + inside + " out of the container: it has no such file or directory");
+    }
+    if (a.isSymbolicLink()) {
+      Files.createSymbolicLink(target, Files.readSymbolicLink(entry));
+    } else if (a.isDirectory() || a.isRegularFile()) {
+      int fd = LibC.openat(dir, name, LibC.O_RDONLY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC | (a.isDirectory() ? LibC.O_DIRECTORY : 0), 0);
+      if (fd < 0) {
+        fail(-1, "open " + inside);
+      }
+      try {
+        if (a.isDirectory()) {
+          copyDirectoryOut(fd, inside, target, left);
+        } else {
+          copyFileOut(fd, inside, target, left);
+        }
+      } finally {
+        LibC.close(fd);
+      }
+    } else {
+      throw new ContainerException("cannot copy " + inside + " out of the container: it is a device, socket or pipe,"
+          + " which is not copied (nor opened)");
+    }
+    if (!a.isSymbolicLink()) {
+      // permission bits only: a setuid file copied out by root must not become a setuid-root program
+      Files.setPosixFilePermissions(target, a.permissions());
+    }
+  }
+
+  private void copyDirectoryOut(int fd, String inside, Path target, long[] left) throws IOException {
+    Files.createDirectory(target);
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(Path.of("/proc/self/fd/" + fd))) {
+      for (Path e : entries) {
+        String child = e.getFileName().toString();
+        copyOut(fd, child, inside.equals("/") ? "/" + child : inside + "/" + child, target.resolve(child), left);
+      }
+    }
+  }
+
+  private static void copyFileOut(int fd, String inside, Path target, long[] left) throws IOException {
+    try (InputStream in = Files.newInputStream(Path.of("/proc/self/fd/" + fd));
+        java.io.OutputStream out = Files.newOutputStream(target, java.nio.file.StandardOpenOption.CREATE_NEW)) {
+      byte[] buffer = new byte[1 << 16];
+      for (int n; (n = in.read(buffer)) > 0; ) {
+        if (n > left[0]) {
+          throw new ContainerException("cannot copy " + inside + " out of the container: more than " + left[1] + " bytes");
+        }
+        left[0] -= n;
+        out.write(buffer, 0, n);
+      }
+    }
   }
 
   private int openInRoot(String path) {
