@@ -57,6 +57,38 @@ public final class Container implements AutoCloseable {
     return new Container(spec, provider.start(spec));
   }
 
+  /**
+   * What this host will enforce, and why not: the default runtime's checks (namespaces, cgroup
+   * controllers, seccomp, Landlock, id mapping, the user-mode network…), each other runtime's
+   * availability, and whether a container of the default spec starts and exits here (one is run to
+   * find out). {@code isola doctor} prints it.
+   */
+  public static HostReport doctor() {
+    List<HostReport.Check> checks = new ArrayList<>(Runtime.PROVIDER.doctor());
+    for (ContainerRuntimeProvider p : Runtime.ALL) {
+      if (p != Runtime.PROVIDER) {
+        checks.addAll(p.doctor());
+      }
+    }
+    boolean runs;
+    String detail;
+    try (Container c = builder().command("true").stdin(Stdio.discard()).stdout(Stdio.discard()).stderr(Stdio.discard()).start()) {
+      ExitStatus s = c.waitFor();
+      runs = s.isSuccess();
+      detail = runs ? "started and exited in " + s.wallTime().toMillis() + " ms" : "ended " + s;
+    } catch (ContainerException e) {
+      runs = false;
+      detail = e.getMessage();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      runs = false;
+      detail = "interrupted";
+    }
+    checks.add(new HostReport.Check("a default container", runs ? HostReport.Status.AVAILABLE : HostReport.Status.UNAVAILABLE,
+        detail));
+    return new HostReport(checks, runs);
+  }
+
   /** The container runtimes on the class path, in the order they are found, with their availability here. */
   public static List<RuntimeInfo> runtimes() {
     List<RuntimeInfo> found = new ArrayList<>();

@@ -1,7 +1,9 @@
 package dev.isola.spi;
 
 import dev.isola.ContainerSpec;
+import dev.isola.HostReport;
 import dev.isola.IdMapping;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -39,6 +41,16 @@ public interface ContainerRuntimeProvider {
    * left nothing behind.
    */
   RunningContainer start(ContainerSpec spec);
+
+  /**
+   * What this host offers this runtime, check by check, for {@link dev.isola.Container#doctor()};
+   * by default one check: the runtime's availability.
+   */
+  default List<HostReport.Check> doctor() {
+    Optional<String> reason = unavailableReason();
+    return List.of(new HostReport.Check("runtime " + name(), reason.isPresent() ? HostReport.Status.UNAVAILABLE
+        : HostReport.Status.AVAILABLE, reason.orElse("available")));
+  }
 
   /**
    * The explicit ranges {@code mapping} stands for on this host; see {@link IdMapping#resolved()}.

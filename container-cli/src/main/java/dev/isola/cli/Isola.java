@@ -19,6 +19,7 @@ public final class Isola {
       "commands:",
       "  run      run a command in a new container, in the foreground",
       "  pull     fetch an image from its registry into the image store",
+      "  doctor   what this host will enforce for containers, and why not",
       "",
       "Run 'isola COMMAND --help' for a command's flags.",
       "");
@@ -47,11 +48,13 @@ public final class Isola {
           return RunCommand.run(rest, out, err);
         case "pull":
           return PullCommand.run(rest, out, err);
+        case "doctor":
+          return DoctorCommand.run(rest, out, err);
         default:
-          throw new UsageException("unknown command \"" + args[0] + "\" (commands: run, pull)");
+          throw new UsageException("unknown command \"" + args[0] + "\" (commands: run, pull, doctor)");
       }
     } catch (UsageException e) {
-      err.println("isola: " + e.getMessage() + "; see 'isola " + (args[0].equals("run") || args[0].equals("pull") ? args[0] + " " : "")
+      err.println("isola: " + e.getMessage() + "; see 'isola " + (java.util.List.of("run", "pull", "doctor").contains(args[0]) ? args[0] + " " : "")
           + "--help'");
       return USAGE_ERROR;
     }

@@ -2,11 +2,13 @@ package dev.isola.linux;
 
 import com.sun.jna.Platform;
 import dev.isola.ContainerSpec;
+import dev.isola.HostReport;
 import dev.isola.IdMapping;
 import dev.isola.linux.internal.cgroup.Cgroup;
 import dev.isola.linux.internal.cgroup.CgroupHost;
 import dev.isola.linux.internal.container.ExecPlans;
 import dev.isola.linux.internal.container.LinuxContainer;
+import dev.isola.linux.internal.doctor.LinuxDoctor;
 import dev.isola.linux.internal.launch.Launcher;
 import dev.isola.linux.internal.plan.Host;
 import dev.isola.linux.internal.plan.IdMaps;
@@ -16,6 +18,7 @@ import dev.isola.linux.internal.rootfs.RootLayers;
 import dev.isola.linux.internal.sys.Supervisor;
 import dev.isola.spi.ContainerRuntimeProvider;
 import dev.isola.spi.RunningContainer;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -60,6 +63,11 @@ public final class LinuxRuntimeProvider implements ContainerRuntimeProvider {
       return Optional.of("the container-linux runtime needs a 64-bit JVM");
     }
     return Optional.empty();
+  }
+
+  @Override
+  public List<HostReport.Check> doctor() {
+    return LinuxDoctor.checks();
   }
 
   @Override

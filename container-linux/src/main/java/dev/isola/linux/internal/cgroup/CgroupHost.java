@@ -1,10 +1,12 @@
 package dev.isola.linux.internal.cgroup;
 
+import dev.isola.HostReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -129,9 +131,35 @@ public final class CgroupHost {
     }
   }
 
+  /**
+   * For {@code Container.doctor()}: the cgroup layout, and each controller Isola drives, with the
+   * parent it would create cgroups in and whether uid {@code euid} may.
+   */
+  public List<HostReport.Check> checks(int euid) {
+    List<HostReport.Check> checks = new ArrayList<>();
+    checks.add(new HostReport.Check("cgroups", mode == Mode.NONE ? HostReport.Status.UNAVAILABLE
+        : HostReport.Status.AVAILABLE, mode == Mode.NONE ? "no cgroup file system is mounted: no limit can be enforced;"
+        + " mount cgroup2 on /sys/fs/cgroup" : mode.name().toLowerCase() + " (" + distinctParents().size() + " parent directories)"));
+    for (Controller c : Controller.values()) {
+      Optional<Path> parent = parent(c);
+      String name = "cgroup " + (c == Controller.UNIFIED ? "v2 tree" : c.name().toLowerCase());
+      if (parent.isEmpty()) {
+        checks.add(new HostReport.Check(name, HostReport.Status.UNAVAILABLE, "this host has no "
+            + c.name().toLowerCase() + " controller Isola can use: limits that need it are refused unless best-effort"));
+      } else if (!Files.isWritable(parent.get())) {
+        checks.add(new HostReport.Check(name, HostReport.Status.UNAVAILABLE, parent.get()
+            + " is not writable by uid " + euid + ": it is not delegated to this user; run the JVM in a delegated subtree"
+            + " (systemd-run --user --scope -p Delegate=yes java …)"));
+      } else {
+        checks.add(new HostReport.Check(name, HostReport.Status.AVAILABLE, "cgroups beneath " + parent.get()));
+      }
+    }
+    return checks;
+  }
+
   /** Directories named like Isola's cgroups beneath the parents, for the sweep of stale ones. */
   public List<Path> isolaCgroups() {
-    List<Path> found = new java.util.ArrayList<>();
+    List<Path> found = new ArrayList<>();
     for (Path parent : distinctParents()) {
       try (DirectoryStream<Path> dirs = Files.newDirectoryStream(parent, "isola-*")) {
         dirs.forEach(found::add);

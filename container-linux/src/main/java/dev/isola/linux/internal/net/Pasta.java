@@ -1,5 +1,6 @@
 package dev.isola.linux.internal.net;
 
+import dev.isola.HostReport;
 import dev.isola.Network;
 import dev.isola.UnsupportedFeatureException;
 import java.io.IOException;
@@ -41,6 +42,24 @@ public final class Pasta {
     throw new UnsupportedFeatureException("a user-mode network (Network.userMode())", "there is no pasta on this host"
         + (onPath("slirp4netns").isPresent() ? " (slirp4netns is installed, but Isola drives pasta only)" : "")
         + "; install the passt package (Debian, Ubuntu: apt install passt; Fedora: dnf install passt)");
+  }
+
+  /** For {@code Container.doctor()}: pasta, /dev/net/tun, and slirp4netns (which Isola does not drive yet). */
+  public static List<HostReport.Check> checks(int euid) {
+    List<HostReport.Check> checks = new ArrayList<>();
+    String network = "user-mode network (pasta)";
+    try {
+      Path pasta = find();
+      checkTun(euid);
+      checks.add(new HostReport.Check(network, HostReport.Status.AVAILABLE, pasta + ", /dev/net/tun usable"));
+    } catch (UnsupportedFeatureException e) {
+      checks.add(new HostReport.Check(network, HostReport.Status.UNAVAILABLE, e.getMessage()));
+    }
+    Optional<Path> slirp = onPath("slirp4netns");
+    checks.add(new HostReport.Check("slirp4netns", slirp.isPresent() ? HostReport.Status.DEGRADED
+        : HostReport.Status.UNAVAILABLE, slirp.map(p -> p + " is installed, but Isola drives pasta only")
+        .orElse("not installed; Isola drives pasta only")));
+    return checks;
   }
 
   /** A user-mode network needs /dev/net/tun, which pasta opens as the caller. */

@@ -1,5 +1,6 @@
 package dev.isola.linux.internal.plan;
 
+import dev.isola.HostReport;
 import dev.isola.linux.internal.sys.LibC;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -7,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -47,6 +49,27 @@ public final class Host {
 
   public boolean isRoot() {
     return euid == 0;
+  }
+
+  /** For {@code Container.doctor()}: whether IdMapping.subordinate() can map ids for this user. */
+  public HostReport.Check subordinateIds() {
+    String name = "subordinate id mapping";
+    if (isRoot()) {
+      return new HostReport.Check(name, HostReport.Status.AVAILABLE, "root maps any ids itself");
+    }
+    if (!Files.isExecutable(newuidmap) || !Files.isExecutable(newgidmap)) {
+      return new HostReport.Check(name, HostReport.Status.UNAVAILABLE, "no " + newuidmap + "/" + newgidmap
+          + ": IdMapping.subordinate() is refused; install them (Debian, Ubuntu: uidmap; Fedora: shadow-utils)");
+    }
+    for (String file : List.of("subuid", "subgid")) {
+      if (subordinate(file).isEmpty()) {
+        return new HostReport.Check(name, HostReport.Status.UNAVAILABLE, etc.resolve(file) + " has no entry"
+            + " for " + userName + " (uid " + euid + "): IdMapping.subordinate() is refused; add one, e.g. usermod --add-subuids"
+            + " 100000-165535 --add-subgids 100000-165535 " + userName);
+      }
+    }
+    return new HostReport.Check(name, HostReport.Status.AVAILABLE, "ranges in " + etc.resolve("subuid")
+        + " and " + etc.resolve("subgid") + ", mapped by " + newuidmap);
   }
 
   /**

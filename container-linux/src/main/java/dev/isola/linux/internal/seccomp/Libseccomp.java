@@ -38,6 +38,11 @@ public final class Libseccomp {
 
   private Libseccomp() {}
 
+  /** Why libseccomp cannot be loaded here, or empty. */
+  public static java.util.Optional<String> missing() {
+    return java.util.Optional.ofNullable(MISSING);
+  }
+
   /** Throws naming the package to install when libseccomp is not on this host. */
   static void require() {
     if (MISSING != null) {
