@@ -634,6 +634,12 @@ public final class ContainerSpec {
      * sets alike); replaces any set before. None by default.
      */
     public Builder capabilities(Capability... keep) {
+      return capabilities(java.util.Arrays.asList(Objects.requireNonNull(keep, "capabilities")));
+    }
+
+    /** Like {@link #capabilities(Capability...)}: {@code capabilities(Capability.dockerDefaults())}. */
+    public Builder capabilities(java.util.Collection<Capability> keep) {
+      Objects.requireNonNull(keep, "capabilities");
       capabilities.clear();
       for (Capability c : keep) {
         capabilities.add(Objects.requireNonNull(c, "capability"));

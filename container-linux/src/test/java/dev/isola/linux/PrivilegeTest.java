@@ -23,6 +23,20 @@ class PrivilegeTest {
   }
 
   @Test
+  void dockersDefaultSetLetsRootChownAndChrootInsideButNothingMore() {
+    String script = "touch /tmp/f && chown 1:1 /tmp/f && stat -c %u:%g /tmp/f; chroot / true && echo chroot;"
+        + " hostname other 2>/dev/null || echo no-hostname; grep CapEff /proc/self/status | tr -s '\\t' ' '";
+    Run r = Run.of(Run.sh(script).capabilities(Capability.dockerDefaults()));
+    long expected = 0;
+    for (Capability c : Capability.dockerDefaults()) {
+      expected |= 1L << c.ordinal(); // the enum is in the kernel's order
+    }
+    assertThat(r.stdout).as(r.stderr).startsWith("1:1\nchroot\nno-hostname\n")
+        .endsWith("CapEff: " + String.format("%016x", expected) + "\n");
+    assertThat(Capability.dockerDefaults()).hasSize(14).doesNotContain(Capability.SYS_ADMIN, Capability.NET_ADMIN);
+  }
+
+  @Test
   void withoutCapabilitiesRootInsideCannotDoRootThings() {
     Run r = Run.of("chown 1 /tmp 2>&1; echo rc=$?; hostname other 2>&1; echo rc=$?; mknod /tmp/n c 1 3 2>&1; echo rc=$?");
     assertThat(r.stdout).doesNotContain("rc=0");
