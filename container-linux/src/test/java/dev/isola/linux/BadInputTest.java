@@ -42,7 +42,17 @@ class BadInputTest {
   void rootfsWithoutProc(@TempDir Path dir) {
     assertThatThrownBy(() -> Container.builder().rootfs(dir).command("sh").start())
         .isInstanceOf(ContainerStartException.class)
-        .hasMessageContaining("has no /proc to mount on");
+        .hasMessageContaining("has no /proc, /dev, /tmp to mount on; create them (mkdir -p " + dir.resolve("proc") + " "
+            + dir.resolve("dev") + " " + dir.resolve("tmp") + ")");
+  }
+
+  @Test
+  void everyMissingMountTargetIsNamedAtOnce() {
+    assertThatThrownBy(() -> Run.sh("true").mount(Mount.tmpfs("/a", 1 << 20)).mount(Mount.tmpfs("/b/c", 1 << 20))
+        .mount(Mount.tmpfs("/tmp/x", 1 << 20)).start())
+        .isInstanceOf(ContainerStartException.class)
+        .hasMessageContaining("has no /a, /b/c to mount on; create them (mkdir -p ")
+        .hasMessageContaining("Overlay.ephemeral");
   }
 
   @Test

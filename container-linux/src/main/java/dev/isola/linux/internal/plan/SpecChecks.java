@@ -139,11 +139,26 @@ final class SpecChecks {
       } catch (IOException e) {
         throw invalid("rootfs " + rootfs + " does not exist");
       }
+      // every missing mount point at once: a user should not learn of them one start at a time
+      List<String> missing = new java.util.ArrayList<>();
       for (String target : neededTargets(spec)) {
+        boolean symlink;
+        try {
+          symlink = checkTarget(rootfs, target, "the root " + rootfs);
+        } catch (ContainerStartException e) {
+          missing.add(target);
+          continue;
+        }
         // Isola mounts /proc, /dev and /tmp itself: a symlink there is a rootfs trying to redirect it (FS-02)
-        if (checkTarget(rootfs, target, "the root " + rootfs) && List.of("/proc", "/dev", "/tmp").contains(target)) {
+        if (symlink && List.of("/proc", "/dev", "/tmp").contains(target)) {
           throw invalid("the root " + rootfs + " has a symlink at " + target + "; Isola mounts " + target + " itself and needs a directory there");
         }
+      }
+      if (!missing.isEmpty()) {
+        throw invalid("the root " + rootfs + " has no " + String.join(", ", missing) + " to mount on; create "
+            + (missing.size() == 1 ? "it" : "them") + " (mkdir -p" + missing.stream().map(t -> " " + rootfs.resolve(t.substring(1)))
+            .collect(java.util.stream.Collectors.joining()) + "), or run on an overlay of it (Overlay.ephemeral), whose"
+            + " upper layer takes the mount points");
       }
     }
     for (Mount m : spec.mounts()) {
