@@ -320,6 +320,7 @@ void run_child(uint32_t first) {
       case OP_READ_ONLY: r = do_read_only(s); break;
       case OP_UNSHARE: r = unshare((int)s->ints[0]); break;
       case OP_WRITE: r = do_write(s); break;
+      case OP_BIND_FILE: r = do_bind_file(s); break;
       case OP_OPEN_PATH: r = do_open_path(s); break;
       case OP_CLOSE:
         for (uint32_t k = 0; k < s->nints && r == 0; k++) r = close((int)s->ints[k]);

@@ -239,6 +239,48 @@ int do_write(const struct step *s) {
   return r;
 }
 
+/*
+ * Binds a generated file (/etc/hosts…) over the root's, as Docker does. The root's may be a link
+ * within it (followed there), or absent: created only where the plan says the root is the
+ * container's own, and skipped where it cannot be (no /etc, a dangling link, a read-only root),
+ * since a program that reads no such file misses nothing.
+ */
+int do_bind_file(const struct step *s) {
+  const char *target = s->strs[1];
+  int fd = open_target(target, 0);
+  if (fd < 0 && errno == ENOENT && s->ints[0]) {
+    const char *name;
+    int parent = open_parent(target, &name);
+    if (parent < 0) return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+    int f = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int e = errno;
+    close(parent);
+    if (f < 0) return e == EEXIST || e == EROFS || e == ELOOP || e == EACCES ? 0 : (errno = e, -1);
+    close(f);
+    fd = open_target(target, 0);
+  }
+  if (fd < 0) return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+  struct stat st;
+  int r = fstat(fd, &st);
+  if (r == 0 && !S_ISREG(st.st_mode)) {
+    close(fd);
+    return 0;
+  }
+  char p[64];
+  fd_path(p, sizeof p, fd);
+  if (r == 0) r = mount(s->strs[0], p, NULL, MS_BIND, NULL);
+  if (r == 0) r = stat(s->strs[0], &bind_source);
+  int e = errno;
+  close(fd);
+  if (r < 0) {
+    errno = e;
+    return -1;
+  }
+  bind_target = target; /* the remount must find this bind there (FS-01) */
+  struct step remount = {OP_REMOUNT, 1, 1, (uint64_t[]){MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC}, &s->strs[1]};
+  return do_remount(&remount);
+}
+
 int do_read_only(const struct step *s) {
   int fd = open_target(s->strs[0], 0);
   if (fd < 0) return errno == ENOENT ? 0 : -1;

@@ -91,6 +91,9 @@ enum op {
                          terminal; the master goes to the JVM over descriptor 0, a socket */
   OP_LANDLOCK = 40,   /* ints: ABI, handled rights, rights a file rule may hold, one mask per path;
                          strs: paths. Restricts this process and its children for good */
+  OP_BIND_FILE = 41,  /* ints: whether to create the target where absent; strs: a file, the target.
+                         Binds the file read-only over the target if that is a regular file (or was
+                         created); a target the root lacks and cannot take is skipped */
 };
 
 /*
@@ -176,6 +179,7 @@ int do_set_root(const struct step *s);
 int do_mask(const struct step *s);
 int do_write(const struct step *s);
 int do_read_only(const struct step *s);
+int do_bind_file(const struct step *s);
 int do_open_path(const struct step *s);
 
 /* child.c */

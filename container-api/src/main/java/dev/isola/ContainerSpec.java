@@ -6,12 +6,14 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
@@ -26,6 +28,14 @@ public final class ContainerSpec {
   public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   /** The hostname of a container with a new UTS namespace, unless the caller sets another. */
   public static final String DEFAULT_HOSTNAME = "isola";
+  /**
+   * The variables a runtime sets, as a login would, when neither the caller nor the image does:
+   * {@code HOME}, {@code USER} and {@code LOGNAME} from the user's entry in the root's {@code
+   * /etc/passwd}, {@code LANG=C.UTF-8} where the root has that locale, {@code TERM} when the
+   * container has a terminal. {@link Builder#removeEnv} keeps one unset; {@link Builder#clearEnv}
+   * all of them.
+   */
+  public static final Set<String> LOGIN_ENV = Set.of("HOME", "USER", "LOGNAME", "LANG", "TERM");
 
   private static final Pattern HOSTNAME_LABEL = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?");
   private static final Set<String> RESERVED_TARGETS = Set.of("/proc", "/dev");
@@ -36,8 +46,10 @@ public final class ContainerSpec {
   private final boolean readOnlyRootfs;
   private final List<String> command;
   private final Map<String, String> env;
+  private final Set<String> loginEnv;
   private final String workingDirectory;
   private final @Nullable String hostname;
+  private final boolean etcFiles;
   private final List<Mount> mounts;
   private final Set<Namespace> namespaces;
   private final IdMapping idMapping;
@@ -65,12 +77,16 @@ public final class ContainerSpec {
     this.readOnlyRootfs = b.readOnlyRootfs != null ? b.readOnlyRootfs : overlay == null && b.image == null;
     this.command = List.copyOf(b.command.isEmpty() && b.image != null ? b.image.command() : b.command);
     this.env = Collections.unmodifiableMap(b.mergedEnv());
+    Set<String> login = new TreeSet<>(b.loginEnv);
+    login.removeAll(env.keySet());
+    this.loginEnv = Collections.unmodifiableSet(login);
     this.workingDirectory = b.workingDirectory != null ? b.workingDirectory
         : b.image != null ? b.image.workingDirectory().orElse("/") : "/";
     this.uid = b.uid >= 0 ? b.uid : b.image != null ? b.image.uid() : 0;
     this.gid = b.gid >= 0 ? b.gid : b.image != null ? b.image.gid() : 0;
     this.files = List.copyOf(b.files);
     this.hostname = b.hostname;
+    this.etcFiles = b.etcFiles;
     this.mounts = List.copyOf(b.mounts);
     this.namespaces = Collections.unmodifiableSet(EnumSet.copyOf(b.namespaces));
     this.idMapping = b.idMapping;
@@ -136,13 +152,33 @@ public final class ContainerSpec {
     return command;
   }
 
-  /** The whole environment of the process, in insertion order. */
+  /**
+   * The environment as set here and by the image, in insertion order; the runtime adds those of
+   * {@link #loginEnv()} it can give a value.
+   */
   public Map<String, String> env() {
     return env;
   }
 
+  /**
+   * The variables of {@link #LOGIN_ENV} the runtime fills in: those neither {@link #env()} holds
+   * nor {@link Builder#removeEnv} removed.
+   */
+  public Set<String> loginEnv() {
+    return loginEnv;
+  }
+
   public String workingDirectory() {
     return workingDirectory;
+  }
+
+  /**
+   * Whether the container gets Isola's {@code /etc/hostname}, {@code /etc/hosts} and, with a
+   * network, {@code /etc/resolv.conf}, bound read-only over what its root has (true unless {@link
+   * Builder#etcFiles(boolean)} said otherwise).
+   */
+  public boolean etcFiles() {
+    return etcFiles;
   }
 
   /** The hostname; {@value #DEFAULT_HOSTNAME} unless set, empty when the UTS namespace is shared. */
@@ -251,7 +287,7 @@ public final class ContainerSpec {
     return Objects.equals(rootfs, s.rootfs) && Objects.equals(overlay, s.overlay)
         && Objects.equals(image, s.image) && readOnlyRootfs == s.readOnlyRootfs
         && uid == s.uid && gid == s.gid && files.equals(s.files)
-        && command.equals(s.command) && env.equals(s.env)
+        && command.equals(s.command) && env.equals(s.env) && loginEnv.equals(s.loginEnv) && etcFiles == s.etcFiles
         && workingDirectory.equals(s.workingDirectory) && Objects.equals(hostname, s.hostname)
         && mounts.equals(s.mounts) && namespaces.equals(s.namespaces)
         && idMapping.equals(s.idMapping) && Objects.equals(tty, s.tty) && network.equals(s.network) && Objects.equals(runtime, s.runtime) && Objects.equals(timeOffsets, s.timeOffsets) && stdin.equals(s.stdin) && stdout.equals(s.stdout)
@@ -262,7 +298,7 @@ public final class ContainerSpec {
 
   @Override
   public int hashCode() {
-    return Objects.hash(rootfs, overlay, image, uid, gid, files, readOnlyRootfs, command, env, workingDirectory, hostname, mounts,
+    return Objects.hash(rootfs, overlay, image, uid, gid, files, readOnlyRootfs, command, env, loginEnv, etcFiles, workingDirectory, hostname, mounts,
         namespaces, idMapping, tty, network, runtime, timeOffsets, stdin, stdout, stderr, init, seccomp, capabilities, limits, filesystemRules);
   }
 
@@ -276,6 +312,8 @@ public final class ContainerSpec {
         + ", workingDirectory=" + workingDirectory
         + ", hostname=" + hostname().orElse("<host>")
         + ", env=" + env
+        + (loginEnv.isEmpty() ? "" : ", loginEnv=" + loginEnv)
+        + (etcFiles ? "" : ", etcFiles=false")
         + ", mounts=" + mounts
         + ", namespaces=" + namespaces
         + (network.mode() == Network.Mode.USER_MODE ? ", network=" + network : "")
@@ -302,6 +340,8 @@ public final class ContainerSpec {
     private final Map<String, String> env = new LinkedHashMap<>();
     /** Whether PATH is still the default, which an image's PATH replaces. */
     private boolean defaultPath = true;
+    private final Set<String> loginEnv = new HashSet<>(LOGIN_ENV);
+    private boolean etcFiles = true;
     private @Nullable String workingDirectory;
     private long uid = -1;
     private long gid = -1;
@@ -336,6 +376,8 @@ public final class ContainerSpec {
       command = spec.command;
       env.putAll(spec.env);
       defaultPath = false;
+      loginEnv.retainAll(spec.loginEnv);
+      etcFiles = spec.etcFiles;
       workingDirectory = spec.workingDirectory;
       uid = spec.uid;
       gid = spec.gid;
@@ -442,7 +484,10 @@ public final class ContainerSpec {
       return this;
     }
 
-    /** Sets one environment variable; the environment starts with only {@code PATH}. */
+    /**
+     * Sets one environment variable; the environment starts with {@code PATH}, and the runtime
+     * adds the {@linkplain ContainerSpec#LOGIN_ENV login variables} not set here.
+     */
     public Builder env(String name, String value) {
       return putEnv(Arguments.portableEnvName(name), value);
     }
@@ -469,12 +514,37 @@ public final class ContainerSpec {
       return this;
     }
 
-    /** Removes an environment variable, {@code PATH} included. */
+    /**
+     * Removes an environment variable, {@code PATH} included; a {@linkplain ContainerSpec#LOGIN_ENV
+     * login variable} stays unset (an image's value is kept).
+     */
     public Builder removeEnv(String name) {
       env.remove(Objects.requireNonNull(name, "name"));
+      loginEnv.remove(name);
       if (name.equals("PATH")) {
         defaultPath = false;
       }
+      return this;
+    }
+
+    /**
+     * Empties the environment: no {@code PATH} and no login variables; the image's environment
+     * is kept, under what is set afterwards.
+     */
+    public Builder clearEnv() {
+      env.clear();
+      loginEnv.clear();
+      defaultPath = false;
+      return this;
+    }
+
+    /**
+     * Whether to bind Isola's {@code /etc/hostname}, {@code /etc/hosts} and, with a network,
+     * {@code /etc/resolv.conf} read-only over the root's, as Docker does (default true). A mount
+     * of the caller's on one of them, or on {@code /etc}, takes its place either way.
+     */
+    public Builder etcFiles(boolean generate) {
+      this.etcFiles = generate;
       return this;
     }
 

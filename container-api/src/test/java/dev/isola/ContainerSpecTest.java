@@ -415,6 +415,34 @@ class ContainerSpecTest {
     }
 
     @Test
+    void theLoginVariablesAreLeftToTheRuntimeUnlessSetOrRemoved() {
+      assertThat(builder().build().loginEnv()).containsExactlyInAnyOrder("HOME", "USER", "LOGNAME", "LANG", "TERM");
+      ContainerSpec spec = builder().env("HOME", "/data").removeEnv("LANG").build();
+      assertThat(spec.loginEnv()).containsExactlyInAnyOrder("USER", "LOGNAME", "TERM");
+      assertThat(spec.toBuilder().build().loginEnv()).isEqualTo(spec.loginEnv());
+      assertThat(spec.toBuilder().removeEnv("HOME").build().loginEnv()).doesNotContain("HOME");
+      assertThat(spec.toBuilder().removeEnv("HOME").build().env()).doesNotContainKey("HOME");
+      assertThat(builder().build()).isNotEqualTo(builder().removeEnv("TERM").build());
+    }
+
+    @Test
+    void clearEnvLeavesNothingForTheRuntimeToAdd() {
+      ContainerSpec spec = builder().env("A", "1").clearEnv().env("B", "2").build();
+      assertThat(spec.env()).containsExactly(Map.entry("B", "2"));
+      assertThat(spec.loginEnv()).isEmpty();
+    }
+
+    @Test
+    void etcFilesAreOnUnlessTurnedOff() {
+      assertThat(builder().build().etcFiles()).isTrue();
+      ContainerSpec off = builder().etcFiles(false).build();
+      assertThat(off.etcFiles()).isFalse();
+      assertThat(off.toBuilder().build().etcFiles()).isFalse();
+      assertThat(off).isNotEqualTo(builder().build());
+      assertThat(off.toString()).contains("etcFiles=false");
+    }
+
+    @Test
     void removingAnAbsentVariableDoesNothing() {
       assertThat(builder().removeEnv("NOPE").build().env()).containsOnlyKeys("PATH");
     }

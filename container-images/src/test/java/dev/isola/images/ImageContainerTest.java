@@ -59,6 +59,16 @@ class ImageContainerTest {
   }
 
   @Test
+  void theImagesUserGetsALoginEnvironmentAndTheContainerItsOwnHostsFiles() throws Exception {
+    Result r = run(Container.builder().image(image).hostname("app1")
+        .command("sh", "-c", "echo $HOME $USER $LOGNAME; cat /etc/hostname; grep app1 /etc/hosts; echo x >> /etc/hosts || echo read-only"));
+    assertThat(r.out).as(r.err).isEqualTo("/home/app app app\napp1\n127.0.1.1\tapp1\nread-only\n");
+    Result root = run(Container.builder().image(image).user(0, 0).etcFiles(false)
+        .command("sh", "-c", "echo $HOME $USER; ls /etc/hosts /etc/hostname 2>&1 | wc -l"));
+    assertThat(root.out).as("the image has no /root, nor hosts files: none are made").isEqualTo("/tmp root\n2\n");
+  }
+
+  @Test
   void whatTheCallerSetsWinsOverTheImage() throws Exception {
     Result r = run(Container.builder().image(image).user(0, 0).workingDirectory("/").env("B", "mine")
         .command("sh", "-c", "id -u; pwd; echo $A $B"));

@@ -190,9 +190,10 @@ class IsolationTest {
   @Test
   void theDefaultRootIsTheHostsUsrReadOnly() {
     Run r = Run.of(Container.builder().command("sh", "-c",
-        "ls /; test -e /etc/shadow && echo SHADOW; touch /usr/x 2>&1; echo; /usr/bin/env"));
+        "ls /; test -e /etc/shadow && echo SHADOW; ls -A /root | wc -l; touch /usr/x 2>&1; echo; /usr/bin/env"));
     assertThat(r.status.isSuccess()).as(r.toString()).isTrue();
-    assertThat(r.stdout.split("\n")).contains("usr", "etc", "proc", "dev", "tmp").doesNotContain("root", "home", "SHADOW");
+    assertThat(r.stdout.split("\n")).contains("usr", "etc", "proc", "dev", "tmp").doesNotContain("home", "SHADOW");
+    assertThat(r.stdout.split("\n")).as("root's home is a tmpfs of its own, not the host's").contains("root", "0");
     assertThat(r.stdout).contains("Read-only file system");
     assertThat(r.stdout).contains("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   }
@@ -200,8 +201,12 @@ class IsolationTest {
   @Test
   void environmentAndWorkingDirectory() {
     Run r = Run.of(Run.sh("pwd; env | sort").workingDirectory("/etc").env("GREETING", "hello world"));
-    assertThat(r.stdout.split("\n")).containsExactly("/etc", "GREETING=hello world",
-        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "PWD=/etc", "SHLVL=1");
+    // the login variables from the rootfs's /etc/passwd; it has no C.UTF-8 locale, so no LANG
+    assertThat(r.stdout.split("\n")).containsExactly("/etc", "GREETING=hello world", "HOME=/root", "LOGNAME=root",
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "PWD=/etc", "SHLVL=1", "USER=root");
+    // what the shell was given, before it sets its own PWD, SHLVL and PATH
+    Run bare = Run.of(Run.sh("wc -c < /proc/$$/environ").clearEnv());
+    assertThat(bare.stdout).isEqualTo("0\n");
   }
 
   private static String hostNamespace(String name) throws IOException {

@@ -59,10 +59,13 @@ class OciRuntimeTest {
   void theDefaultSpecRunsHardenedInNamespacesOfItsOwn(String runtime) throws Exception {
     try (Leftovers l = Leftovers.before()) {
       Result r = run(sh(runtime, "echo hi; grep -E '^(Uid|CapEff|NoNewPrivs):' /proc/self/status; hostname; "
-          + "readlink /proc/self/ns/pid; touch /usr/x 2>/dev/null || echo read-only; echo $$; ls /"));
+          + "readlink /proc/self/ns/pid; touch /usr/x 2>/dev/null || echo read-only; echo $$; ls /;"
+          + " echo \"home $HOME $USER $LANG\"; touch $HOME/x && echo home-writable; grep -c isola /etc/hosts; head -1 /etc/passwd"));
       assertThat(r.status().reason()).as(r.err()).isEqualTo(ExitReason.EXITED);
       assertThat(r.out()).startsWith("hi\n").contains("CapEff:\t0000000000000000").contains("\nisola\n").contains("read-only")
           .contains("\n1\n");
+      // the linux runtime's root: a login environment, root's own home, Isola's /etc files
+      assertThat(r.out()).contains("home /root root C.UTF-8\nhome-writable\n1\nroot:x:0:0:root:/root:/bin/sh\n");
       if (runtime.equals("runc")) { // gVisor's /proc/self/status has no NoNewPrivs line
         assertThat(r.out()).contains("NoNewPrivs:\t1");
       }

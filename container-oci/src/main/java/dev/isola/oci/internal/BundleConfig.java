@@ -10,6 +10,8 @@ import dev.isola.Mount;
 import dev.isola.Namespace;
 import dev.isola.Network;
 import dev.isola.linux.internal.plan.MountLayout;
+import dev.isola.linux.internal.rootfs.LoginEnv;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -35,9 +37,10 @@ final class BundleConfig {
   /**
    * The config for {@code spec}, whose root is at {@code rootPath}, joining the cgroup {@code
    * cgroupsPath} (relative to the runtime's own), with ids mapped by {@code mapping} when the
-   * spec has a user namespace.
+   * spec has a user namespace, and Isola's {@code etcFiles} (paths inside) in {@code etcDir}.
    */
-  static JsonObject of(ContainerSpec spec, Path rootPath, String cgroupsPath, IdMapping mapping) {
+  static JsonObject of(ContainerSpec spec, Path rootPath, String cgroupsPath, IdMapping mapping, Path etcDir,
+      Set<String> etcFiles) {
     JsonObject config = new JsonObject();
     config.addProperty("ociVersion", "1.0.2");
     config.add("process", process(spec));
@@ -48,7 +51,13 @@ final class BundleConfig {
     if (spec.namespaces().contains(Namespace.UTS)) {
       config.addProperty("hostname", spec.hostname().orElse("isola"));
     }
-    config.add("mounts", mounts(spec));
+    JsonArray mounts = mounts(spec);
+    for (String path : etcFiles) {
+      if (takes(spec, rootPath, path)) {
+        mounts.add(mount(path, "bind", etcDir.resolve(path.substring("/etc/".length())).toString(), "bind", "ro", "nosuid", "nodev", "noexec"));
+      }
+    }
+    config.add("mounts", mounts);
     JsonObject linux = new JsonObject();
     JsonArray namespaces = new JsonArray();
     for (Namespace ns : spec.namespaces()) {
@@ -72,6 +81,20 @@ final class BundleConfig {
     return config;
   }
 
+  /**
+   * Whether the root takes Isola's file at {@code path}: the runtime creates what a mount point
+   * lacks, which it may in the default root (the bundle's) and a writable overlay, never in a
+   * caller's rootfs; a link is left alone.
+   */
+  private static boolean takes(ContainerSpec spec, Path root, String path) {
+    Path p = root.resolve(path.substring(1));
+    if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS) || (spec.rootfs().isEmpty() && spec.overlay().isEmpty())) {
+      return true;
+    }
+    return spec.overlay().isPresent() && !spec.readOnlyRootfs() && !Files.exists(p, LinkOption.NOFOLLOW_LINKS)
+        && Files.isDirectory(p.getParent(), LinkOption.NOFOLLOW_LINKS);
+  }
+
   private static JsonObject process(ContainerSpec spec) {
     JsonObject process = new JsonObject();
     process.addProperty("terminal", false);
@@ -82,6 +105,7 @@ final class BundleConfig {
     process.add("args", strings(spec.command()));
     JsonArray env = new JsonArray();
     spec.env().forEach((k, v) -> env.add(k + "=" + v));
+    LoginEnv.of(spec, Path.of("/"), false).forEach((k, v) -> env.add(k + "=" + v));
     process.add("env", env);
     process.addProperty("cwd", spec.workingDirectory());
     JsonArray caps = new JsonArray();
@@ -128,10 +152,15 @@ final class BundleConfig {
           mounts.add(mount(dir, "bind", p.toString(), "rbind", "ro", "nosuid", "nodev"));
         }
       }
-      for (String file : MountLayout.HOST_ETC) {
-        if (Files.exists(Path.of(file), LinkOption.NOFOLLOW_LINKS)) {
+      for (String file : MountLayout.hostEtc(Path.of("/"))) {
+        // a link is bound as what it leads to; /etc/mtab leads into the runtime's own /proc
+        if (!realPath(Path.of(file)).startsWith("/proc")) {
           mounts.add(mount(file, "bind", file, "rbind", "ro", "nosuid", "nodev"));
         }
+      }
+      // root's home, as the linux runtime gives it
+      if (spec.mounts().stream().noneMatch(m -> m.target().equals("/root") || m.target().startsWith("/root/"))) {
+        mounts.add(mount("/root", "tmpfs", "tmpfs", "nosuid", "nodev", "mode=0700", "size=65536k"));
       }
     }
     for (Mount m : spec.mounts()) {
@@ -157,6 +186,15 @@ final class BundleConfig {
       mounts.add(o);
     }
     return mounts;
+  }
+
+  /** Where a path of the host leads; {@code /proc} when nowhere (a dangling link binds nothing either). */
+  private static Path realPath(Path p) {
+    try {
+      return p.toRealPath();
+    } catch (IOException e) {
+      return Path.of("/proc");
+    }
   }
 
   private static JsonObject mount(String destination, String type, String source, String... options) {

@@ -14,6 +14,7 @@ import dev.isola.Signal;
 import dev.isola.TerminalSize;
 import dev.isola.UnsupportedFeatureException;
 import dev.isola.linux.internal.cgroup.Cgroup;
+import dev.isola.linux.internal.rootfs.EtcFiles;
 import dev.isola.linux.internal.cgroup.CgroupHost;
 import dev.isola.spi.RunningContainer;
 import dev.isola.spi.RunningExec;
@@ -31,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -100,7 +102,14 @@ final class OciContainer implements RunningContainer {
         Files.setAttribute(root, "unix:gid", (int) owner[1]);
       }
       String name = cgroup.procsFiles().get(0).getParent().getFileName().toString();
-      Files.writeString(bundle.resolve("config.json"), BundleConfig.of(spec, root, name + "/ctr", mapping).toString());
+      // Isola's /etc files, bound over the root's as the linux runtime binds them
+      Path etc = Files.createDirectory(bundle.resolve("etc-files"));
+      Map<String, String> etcFiles = EtcFiles.of(spec, Path.of("/"));
+      for (Map.Entry<String, String> f : etcFiles.entrySet()) {
+        Files.writeString(etc.resolve(f.getKey().substring("/etc/".length())), f.getValue());
+      }
+      Files.writeString(bundle.resolve("config.json"),
+          BundleConfig.of(spec, root, name + "/ctr", mapping, etc, etcFiles.keySet()).toString());
       OciContainer c = new OciContainer(spec, runtime, id, bundle, cgroup, overlayRoot);
       c.run();
       return c;
@@ -173,10 +182,21 @@ final class OciContainer implements RunningContainer {
       if (!procs.startsWith(unified) && Files.exists(runtimeProcs)) {
         for (String p : Files.readAllLines(runtimeProcs)) {
           if (!p.isBlank()) {
-            Files.writeString(unified.resolve("cgroup.procs"), p.trim());
+            moveToUnified(unified, p.trim());
           }
         }
         return;
+      }
+    }
+  }
+
+  /** One of the sandbox's processes into the v2 cgroup; one that has ended since it was listed stays out. */
+  private static void moveToUnified(Path unified, String pid) throws IOException {
+    try {
+      Files.writeString(unified.resolve("cgroup.procs"), pid);
+    } catch (IOException e) {
+      if (Files.exists(Path.of("/proc", pid))) {
+        throw e;
       }
     }
   }

@@ -3,7 +3,9 @@ package dev.isola.linux.internal.plan;
 import dev.isola.ContainerSpec;
 import dev.isola.TerminalSize;
 import dev.isola.linux.internal.plan.LaunchPlan.Op;
+import dev.isola.linux.internal.rootfs.LoginEnv;
 import dev.isola.linux.internal.seccomp.SeccompCompiler;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -12,8 +14,11 @@ import java.util.Optional;
 final class ExecPhase {
   private ExecPhase() {}
 
-  /** The seccomp filters, which EXEC loads last of all, and the command with its environment. */
-  static void add(LaunchPlan.Builder plan, ContainerSpec spec, Optional<TerminalSize> tty) {
+  /**
+   * The seccomp filters, which EXEC loads last of all, and the command with its environment,
+   * login variables included ({@code hostRoot}: the host's root, the default root's source).
+   */
+  static void add(LaunchPlan.Builder plan, ContainerSpec spec, Optional<TerminalSize> tty, Path hostRoot) {
     List<long[]> filters = SeccompCompiler.compile(spec.seccomp(), spec.capabilities());
     for (int i = 0; i < filters.size(); i++) {
       long[] program = filters.get(i);
@@ -22,9 +27,7 @@ final class ExecPhase {
     }
     List<String> exec = new ArrayList<>(spec.command());
     spec.env().forEach((k, v) -> exec.add(k + "=" + v));
-    if (tty.isPresent() && !spec.env().containsKey("TERM")) {
-      exec.add("TERM=xterm"); // what a program on a terminal looks for, as docker run -t sets it
-    }
+    LoginEnv.of(spec, hostRoot, tty.isPresent()).forEach((k, v) -> exec.add(k + "=" + v));
     plan.add(Op.EXEC, List.of((long) spec.command().size()), exec, "execute " + spec.command().get(0));
   }
 }

@@ -54,7 +54,8 @@ public final class LaunchPlan {
     OPEN_PATH(LauncherProtocol.OP_OPEN_PATH),
     CLOSE(LauncherProtocol.OP_CLOSE),
     TTY(LauncherProtocol.OP_TTY),
-    LANDLOCK(LauncherProtocol.OP_LANDLOCK);
+    LANDLOCK(LauncherProtocol.OP_LANDLOCK),
+    BIND_FILE(LauncherProtocol.OP_BIND_FILE);
 
     final int code;
 

@@ -2,9 +2,15 @@ package dev.isola.linux.internal.plan;
 
 import dev.isola.ContainerSpec;
 import dev.isola.Mount;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Where the launcher builds a root, shared by the checks and the root phase: the staging
@@ -24,9 +30,45 @@ public final class MountLayout {
 
   /** Host directories that make up the default root, when they exist; container-oci's too. */
   public static final List<String> HOST_DIRS = List.of("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32");
-  /** The part of the host's {@code /etc} in the default root: no secrets, what programs need to start. */
+  /**
+   * The part of the host's {@code /etc} in the default root, bound read-only where the host has
+   * it: what the loader, libc, TLS clients, the JDK, CPython, Perl and shells read, and no secret
+   * ({@code shadow}, {@code ssl/private}, ssh keys, {@code sudoers}, {@code machine-id} are not
+   * here). {@code passwd} and {@code group} are Isola's own ({@code EtcFiles}). A trailing
+   * {@code *} matches any rest of the name. Listed in docs/security.md.
+   */
   public static final List<String> HOST_ETC = List.of("/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf",
-      "/etc/ld.so.conf.d", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group", "/etc/localtime", "/etc/os-release");
+      "/etc/ld.so.conf.d", "/etc/nsswitch.conf", "/etc/host.conf", "/etc/gai.conf", "/etc/protocols", "/etc/services",
+      "/etc/rpc", "/etc/localtime", "/etc/timezone", "/etc/locale.alias", "/etc/os-release", "/etc/debian_version",
+      "/etc/mime.types", "/etc/magic", "/etc/magic.mime", "/etc/mtab", "/etc/ssl/certs", "/etc/ssl/openssl.cnf",
+      "/etc/ca-certificates", "/etc/ca-certificates.conf", "/etc/pki/ca-trust", "/etc/pki/tls/certs",
+      "/etc/pki/tls/openssl.cnf", "/etc/pki/java", "/etc/crypto-policies", "/etc/java-*", "/etc/python3*", "/etc/perl",
+      "/etc/fonts", "/etc/profile", "/etc/profile.d", "/etc/bash.bashrc", "/etc/inputrc", "/etc/terminfo");
+
+  /**
+   * The entries of {@link #HOST_ETC} the host under {@code hostRoot} has, patterns expanded,
+   * parents before children.
+   */
+  public static List<String> hostEtc(Path hostRoot) {
+    List<String> found = new ArrayList<>();
+    for (String entry : HOST_ETC) {
+      if (!entry.endsWith("*")) {
+        if (Files.exists(hostRoot.resolve(entry.substring(1)), LinkOption.NOFOLLOW_LINKS)) {
+          found.add(entry);
+        }
+        continue;
+      }
+      Path dir = hostRoot.resolve(entry.substring(1)).getParent();
+      String prefix = entry.substring(entry.lastIndexOf('/') + 1, entry.length() - 1);
+      try (Stream<Path> names = Files.list(dir)) {
+        names.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix)).sorted()
+            .forEach(n -> found.add(entry.substring(0, entry.lastIndexOf('/') + 1) + n));
+      } catch (IOException e) {
+        // no such directory on this host: nothing of it is bound
+      }
+    }
+    return found;
+  }
 
   /** The staging tmpfs, and where the host's root and the container's lie in it. */
   static final String STAGING = "/tmp";
@@ -68,7 +110,9 @@ public final class MountLayout {
       }
     }
     for (String bound : HOST_ETC) {
-      if (path.equals(bound) || path.startsWith(bound + "/")) {
+      // a path that starts with a pattern's prefix lies in (or is) an entry it matches
+      if (bound.endsWith("*") ? path.startsWith(bound.substring(0, bound.length() - 1))
+          : path.equals(bound) || path.startsWith(bound + "/")) {
         return true;
       }
     }

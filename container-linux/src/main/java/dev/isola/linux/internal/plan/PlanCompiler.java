@@ -71,7 +71,7 @@ public final class PlanCompiler {
     new RootPhase(hostRoot).build(plan, spec, layers);
     namespaces.configure(plan, spec);
     HardeningPhase.add(plan, spec, spec.tty(), maps, landlockAbi(spec));
-    ExecPhase.add(plan, spec, spec.tty());
+    ExecPhase.add(plan, spec, spec.tty(), hostRoot);
     return plan.build();
   }
 
@@ -100,7 +100,7 @@ public final class PlanCompiler {
     LaunchPlan.Builder plan = new LaunchPlan.Builder();
     new NamespacePhase(host).join(plan, spec, maps, cgroup, pid);
     HardeningPhase.add(plan, execSpec, tty, maps, landlockAbi(execSpec));
-    ExecPhase.add(plan, execSpec, tty);
+    ExecPhase.add(plan, execSpec, tty, hostRoot);
     return plan.build();
   }
 

@@ -1,7 +1,7 @@
 package dev.isola.linux.internal.plan;
 
 import static dev.isola.linux.internal.plan.MountLayout.HOST_DIRS;
-import static dev.isola.linux.internal.plan.MountLayout.HOST_ETC;
+import static dev.isola.linux.internal.plan.MountLayout.hostEtc;
 import static dev.isola.linux.internal.plan.MountLayout.MS_BIND;
 import static dev.isola.linux.internal.plan.MountLayout.MS_NODEV;
 import static dev.isola.linux.internal.plan.MountLayout.MS_NOEXEC;
@@ -20,9 +20,8 @@ import dev.isola.ContainerSpec;
 import dev.isola.ContainerStartException;
 import dev.isola.Mount;
 import dev.isola.Namespace;
-import dev.isola.Network;
 import dev.isola.SeccompPolicy;
-import dev.isola.linux.internal.net.EtcFiles;
+import dev.isola.linux.internal.rootfs.EtcFiles;
 import dev.isola.linux.internal.plan.LaunchPlan.Op;
 import dev.isola.linux.internal.rootfs.RootLayers;
 import java.io.IOException;
@@ -30,7 +29,10 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 
 /**
@@ -48,6 +50,9 @@ final class RootPhase {
       "/proc/keys", "/proc/latency_stats", "/proc/sched_debug", "/proc/scsi", "/proc/timer_list", "/proc/timer_stats");
   /** Read-only, as Docker does (catalog 2.4, FS-11). */
   static final List<String> READ_ONLY = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
+
+  /** Where the staging tmpfs holds the {@link EtcFiles} until they are bound into the root. */
+  static final String ETC_STAGING = "/etc-files";
 
   /** The descriptor of the first directory of an overlay root, opened by the clone. */
   static final int FIRST_LAYER_FD = 16;
@@ -72,18 +77,20 @@ final class RootPhase {
   /** From the staging root to the container's own: its root, /proc, /dev, masks, mounts, the pivot. */
   void build(LaunchPlan.Builder plan, ContainerSpec spec, Optional<RootLayers> layers) {
     stage(plan);
+    Map<String, String> etc = EtcFiles.of(spec, hostRoot);
+    stageEtcFiles(plan, etc);
     if (layers.isPresent()) {
       overlayRoot(plan, layers.get(), spec.readOnlyRootfs());
     } else {
       root(plan, spec);
     }
     plan.add(Op.SET_ROOT, "resolve paths inside the new root", NEW, OLD + "/proc");
-    if (spec.network().mode() == Network.Mode.USER_MODE && spec.rootfs().isEmpty() && layers.isEmpty()) {
-      // the host view's /etc is a tmpfs of the container's own: its resolver is pasta's
-      EtcFiles.of(spec).forEach((path, content) -> {
-        plan.add(Op.MKFILE, 0644, "create " + path, path);
-        plan.add(Op.WRITE, "write " + path, path, content);
-      });
+    // a root of the container's own takes the files it lacks; a rootfs directory is the
+    // caller's, and is never written
+    boolean defaultRoot = spec.rootfs().isEmpty() && layers.isEmpty();
+    long create = defaultRoot || (layers.isPresent() && !spec.readOnlyRootfs()) ? 1 : 0;
+    for (String path : etc.keySet()) {
+      plan.add(Op.BIND_FILE, create, "bind Isola's " + path + " over the root's", ETC_STAGING + path.substring(4), path);
     }
     if (layers.isPresent() && !spec.readOnlyRootfs()) {
       // an image need not have them; made inside the root, so that no link in it leads out
@@ -113,6 +120,10 @@ final class RootPhase {
     if (spec.mounts().stream().noneMatch(m -> m.target().equals("/tmp"))) {
       plan.add(Op.MOUNT, MS_NOSUID | MS_NODEV, "mount a tmpfs on /tmp", "tmpfs", "/tmp", "tmpfs",
           "mode=1777,size=256m");
+    }
+    if (defaultRoot && spec.mounts().stream().noneMatch(m -> m.target().equals("/root") || m.target().startsWith("/root/"))) {
+      // root's home, which a login gives it and programs write their caches and settings to
+      plan.add(Op.MOUNT, MS_NOSUID | MS_NODEV, "mount a tmpfs on /root", "tmpfs", "/root", "tmpfs", "mode=0700,size=64m");
     }
     for (int i = 0; i < spec.mounts().size(); i++) {
       Mount m = spec.mounts().get(i);
@@ -189,6 +200,22 @@ final class RootPhase {
     plan.add(Op.CLOSE, fds, List.of(), "close the descriptors of the root's layers");
   }
 
+  /**
+   * Writes the {@link EtcFiles} to the staging tmpfs, whence they are bound into the root: they
+   * stay, as the bind holds them, once the staging root is gone.
+   */
+  private static void stageEtcFiles(LaunchPlan.Builder plan, Map<String, String> files) {
+    if (files.isEmpty()) {
+      return;
+    }
+    plan.add(Op.MKDIR, 0755, "create " + ETC_STAGING, ETC_STAGING);
+    files.forEach((path, content) -> {
+      String staged = ETC_STAGING + path.substring(4);
+      plan.add(Op.MKFILE, 0644, "create " + staged, staged);
+      plan.add(Op.WRITE, "write Isola's " + path, staged, content);
+    });
+  }
+
   /** A private mount table and a staging root, with the host's root at {@code /oldroot}. */
   private static void stage(LaunchPlan.Builder plan) {
     plan.add(Op.MOUNT, MS_REC | MS_PRIVATE, "make the mount table private", "", "/", "", "");
@@ -208,11 +235,20 @@ final class RootPhase {
     plan.add(Op.MOUNT, MS_NOSUID | MS_NODEV, "mount the root tmpfs", "tmpfs", NEW, "tmpfs", "mode=0755,size=1m");
     List<String> entries = new ArrayList<>(HOST_DIRS);
     entries.add("/etc");
-    entries.addAll(HOST_ETC);
+    entries.addAll(hostEtc(hostRoot));
+    Set<String> made = new HashSet<>();
     for (String path : entries) {
       Path onHost = hostPath(path);
+      // /etc/ssl/certs, but not the rest of /etc/ssl: the directories on the way are the root's own
+      for (int i = path.indexOf('/', 1); path.startsWith("/etc") && i > 0; i = path.indexOf('/', i + 1)) {
+        if (made.add(path.substring(0, i))) {
+          plan.add(Op.MKDIR, 0755, "create " + path.substring(0, i), NEW + path.substring(0, i));
+        }
+      }
       if (path.equals("/etc")) {
-        plan.add(Op.MKDIR, 0755, "create /etc", NEW + path);
+        if (made.add(path)) {
+          plan.add(Op.MKDIR, 0755, "create /etc", NEW + path);
+        }
       } else if (Files.isSymbolicLink(onHost)) {
         String link = readLink(onHost);
         plan.add(Op.SYMLINK, "link " + path + " to " + link, link, NEW + path);
@@ -227,6 +263,7 @@ final class RootPhase {
     for (String dir : List.of("/proc", "/dev", "/tmp")) {
       plan.add(Op.MKDIR, 0755, "create " + dir, NEW + dir);
     }
+    plan.add(Op.MKDIR, 0700, "create /root", NEW + "/root");
     for (int i = 0; i < spec.mounts().size(); i++) {
       Mount m = spec.mounts().get(i);
       // beneath a host bind, the target was checked to exist: nothing is ever created through one

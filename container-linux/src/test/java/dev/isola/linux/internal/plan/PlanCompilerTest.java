@@ -162,6 +162,8 @@ class PlanCompilerTest {
 
   /** The pivot into the container's root, after which "/" is the container's. */
   private static final Predicate<Step> FINAL_PIVOT = step(Op.PIVOT_ROOT, "/newroot", ".");
+  /** The generated /etc files, written to the staging tmpfs before they are bound into the root. */
+  private static final Predicate<Step> STAGED = s -> s.strings.stream().anyMatch(x -> x.startsWith(RootPhase.ETC_STAGING));
   /** From here on, targets are resolved inside /newroot. */
   private static final Predicate<Step> INSIDE = s -> s.op == Op.SET_ROOT && s.strings.get(0).equals("/newroot");
 
@@ -510,8 +512,10 @@ class PlanCompilerTest {
       Step bind = only(steps, s -> s.op == Op.MOUNT && s.strings.get(1).equals("/newroot"));
       assertThat(bind.strings).containsExactly("/oldroot" + rootfs, "/newroot", "", "");
       assertThat(bind.ints).containsExactly(MS_BIND | MS_REC);
-      assertThat(all(steps, op(Op.MKDIR).or(op(Op.MKFILE)).or(op(Op.SYMLINK))))
+      assertThat(all(steps, op(Op.MKDIR).or(op(Op.MKFILE)).or(op(Op.SYMLINK)).and(STAGED.negate())))
           .as("nothing is created in a caller's rootfs").isEmpty();
+      assertThat(only(inside(compile(inRootfs())), s -> s.op == Op.BIND_FILE && s.strings.get(1).equals("/etc/hosts")).ints)
+          .as("its /etc/hosts is bound over, never created").containsExactly(0L);
     }
 
     @Test
@@ -611,11 +615,36 @@ class PlanCompilerTest {
   @Nested
   class DefaultRoot {
     @Test
+    void isolasEtcFilesAreStagedThenBoundOverTheRoots() {
+      List<Step> steps = compile(defaultRoot().hostname("judge"));
+      assertThat(only(steps, step(Op.WRITE, "/etc-files/hostname", "judge\n"))).isNotNull();
+      assertThat(only(steps, s -> s.op == Op.WRITE && s.strings.get(0).equals("/etc-files/hosts")).strings.get(1))
+          .contains("127.0.0.1\tlocalhost").contains("127.0.1.1\tjudge");
+      assertThat(only(steps, s -> s.op == Op.WRITE && s.strings.get(0).equals("/etc-files/passwd")).strings.get(1))
+          .startsWith("root:x:0:0:root:/root:").doesNotContain("alice");
+      for (String f : List.of("hostname", "hosts", "passwd", "group")) {
+        assertThat(only(inside(steps), step(Op.BIND_FILE, "/etc-files/" + f, "/etc/" + f)).ints).as(f).containsExactly(1L);
+      }
+      assertThat(all(steps, s -> s.op == Op.BIND_FILE && s.strings.get(1).equals("/etc/resolv.conf")))
+          .as("no network, no resolver").isEmpty();
+      assertThat(first(steps, INSIDE)).isLessThan(first(steps, op(Op.BIND_FILE)));
+    }
+
+    @Test
+    void theCallersMountOrOptingOutLeavesAnEtcFileOut() {
+      List<Step> steps = compile(defaultRoot().mount(Mount.bind(file, "/etc/hosts")).etcFiles(false));
+      assertThat(all(steps, s -> s.op == Op.BIND_FILE).stream().map(s -> s.strings.get(1)))
+          .containsExactly("/etc/passwd", "/etc/group");
+      assertThat(all(compile(inRootfs().etcFiles(false)), op(Op.BIND_FILE))).isEmpty();
+      assertThat(all(compile(inRootfs().mount(Mount.tmpfs("/etc", 1 << 20))), op(Op.BIND_FILE))).isEmpty();
+    }
+
+    @Test
     void theRootIsATmpfs() {
       List<Step> steps = building(compile(defaultRoot()));
       assertThat(first(steps, step(Op.MOUNT, "tmpfs", "/newroot", "tmpfs", "mode=0755,size=1m")))
           .isNotNegative().isEqualTo(first(steps, op(Op.MOUNT)));
-      assertThat(first(steps, op(Op.MKDIR).or(op(Op.MKFILE)).or(op(Op.SYMLINK))))
+      assertThat(first(steps, op(Op.MKDIR).or(op(Op.MKFILE)).or(op(Op.SYMLINK)).and(STAGED.negate())))
           .as("everything is created in the tmpfs").isGreaterThan(first(steps, op(Op.MOUNT)));
     }
 
@@ -655,17 +684,23 @@ class PlanCompilerTest {
     }
 
     @Test
-    void onlyTheListedEtcFilesAreBound() {
+    void onlyTheListedEtcFilesAreBound() throws IOException {
+      Files.createDirectories(hostRoot.resolve("etc/ssl/private"));
+      Files.createDirectories(hostRoot.resolve("etc/ssl/certs"));
+      Files.createDirectories(hostRoot.resolve("etc/java-17-openjdk"));
+      Files.createDirectories(hostRoot.resolve("etc/java-21-openjdk"));
       List<Step> steps = building(compile(defaultRoot()));
-      assertThat(first(steps, step(Op.MKDIR, "/newroot/etc")))
-          .isLessThan(first(steps, step(Op.MKFILE, "/newroot/etc/passwd")));
-      int bind = first(steps, step(Op.MOUNT, "/oldroot/etc/passwd", "/newroot/etc/passwd", "", ""));
+      int bind = first(steps, step(Op.MOUNT, "/oldroot/etc/ld.so.conf.d", "/newroot/etc/ld.so.conf.d", "", ""));
       assertThat(bind).isPositive();
       assertThat(steps.get(bind + 1).op).isEqualTo(Op.REMOUNT);
-      assertThat(all(steps, step(Op.MOUNT, "/oldroot/etc/group", "/newroot/etc/group", "", ""))).hasSize(1);
+      assertThat(first(steps, step(Op.MKDIR, "/newroot/etc"))).isLessThan(first(steps, step(Op.MKDIR, "/newroot/etc/ssl")));
+      assertThat(first(steps, step(Op.MKDIR, "/newroot/etc/ssl"))).isLessThan(first(steps, step(Op.MKDIR, "/newroot/etc/ssl/certs")));
+      assertThat(all(steps, step(Op.MOUNT, "/oldroot/etc/ssl/certs", "/newroot/etc/ssl/certs", "", ""))).hasSize(1);
+      assertThat(all(steps, step(Op.MOUNT, "/oldroot/etc/java-17-openjdk", "/newroot/etc/java-17-openjdk", "", ""))).hasSize(1);
+      assertThat(all(steps, step(Op.MOUNT, "/oldroot/etc/java-21-openjdk", "/newroot/etc/java-21-openjdk", "", ""))).hasSize(1);
       assertThat(all(steps, step(Op.MKDIR, "/newroot/etc/ld.so.conf.d"))).hasSize(1);
-      for (String secret : List.of("shadow", "hostname")) {
-        assertThat(all(compile(defaultRoot()), s -> s.strings.stream().anyMatch(x -> x.contains("/etc/" + secret))))
+      for (String secret : List.of("shadow", "hostname", "passwd", "group", "ssl/private")) {
+        assertThat(all(compile(defaultRoot()), s -> s.strings.stream().anyMatch(x -> x.contains("/oldroot/etc/" + secret))))
             .as(secret).isEmpty();
       }
       assertThat(all(steps, step(Op.MOUNT, "/oldroot/etc", "/newroot/etc", "", "")))
@@ -758,13 +793,13 @@ class PlanCompilerTest {
       assertThat(exec.op).isEqualTo(Op.EXEC);
       assertThat(exec.ints).containsExactly(4L);
       assertThat(exec.strings).containsExactly("prog", "a b", "", "ü",
-          "PATH=" + ContainerSpec.DEFAULT_PATH, "LANG=C.UTF-8", "EMPTY=");
+          "PATH=" + ContainerSpec.DEFAULT_PATH, "LANG=C.UTF-8", "EMPTY=", "HOME=/tmp");
       assertThat(all(steps, op(Op.EXEC))).hasSize(1);
     }
 
     @Test
     void anEmptyEnvironmentLeavesArgvAlone() {
-      Step exec = lastStep(compile(inRootfs().command("true").removeEnv("PATH")));
+      Step exec = lastStep(compile(inRootfs().command("true").clearEnv()));
       assertThat(exec.ints).containsExactly(1L);
       assertThat(exec.strings).containsExactly("true");
     }
@@ -773,6 +808,27 @@ class PlanCompilerTest {
     void aValueWithAnEqualsSignIsKeptWhole() {
       Step exec = lastStep(compile(inRootfs().command("env").env("A", "b=c")));
       assertThat(exec.strings.subList(1, exec.strings.size())).contains("A=b=c");
+    }
+
+    @Test
+    void theLoginVariablesComeFromTheRootsPasswdAndLocales() throws IOException {
+      Files.writeString(rootfs.resolve("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\n");
+      Files.createDirectories(rootfs.resolve("home/app"));
+      Files.createDirectories(rootfs.resolve("usr/lib/locale/C.utf8"));
+      assertThat(lastStep(compile(root(), inRootfs().user(1000, 1000))).strings)
+          .contains("HOME=/home/app", "USER=app", "LOGNAME=app", "LANG=C.UTF-8").noneMatch(e -> e.startsWith("TERM="));
+      assertThat(lastStep(compile(inRootfs())).strings).as("root's home is not in this rootfs")
+          .contains("HOME=/tmp", "USER=root");
+      assertThat(lastStep(compile(root(), inRootfs().user(1000, 1000).env("HOME", "/data").removeEnv("USER").tty(80, 24))).strings)
+          .contains("HOME=/data", "LOGNAME=app", "TERM=xterm").doesNotContain("HOME=/home/app").noneMatch(e -> e.startsWith("USER="));
+    }
+
+    @Test
+    void theDefaultRootsUserIsRootWithAHomeOfItsOwn() {
+      List<Step> steps = compile(defaultRoot());
+      assertThat(lastStep(steps).strings).contains("HOME=/root", "USER=root", "LOGNAME=root");
+      assertThat(all(inside(steps), step(Op.MOUNT, "tmpfs", "/root", "tmpfs", "mode=0700,size=64m"))).hasSize(1);
+      assertThat(lastStep(compile(root(), defaultRoot().user(1000, 1000))).strings).contains("HOME=/tmp", "USER=isola");
     }
 
     private Step lastStep(List<Step> steps) {
