@@ -61,6 +61,20 @@ public final class Limits {
     CPU
   }
 
+  /**
+   * The process limit of a container that sets none, as podman's: where the host gives Isola the
+   * pids controller (as root, or with a delegated subtree), a fork bomb stops at this many
+   * processes and threads. {@link Builder#unlimitedPids()} goes without.
+   */
+  public static final long DEFAULT_PIDS = 2048;
+
+  /**
+   * What a container may write to its root (an image's, an overlay's with an ephemeral upper
+   * layer, files copied in included) unless {@link Builder#writableRootBytes(long)} says
+   * otherwise: as much as its {@code /tmp} holds.
+   */
+  public static final long DEFAULT_WRITABLE_ROOT_BYTES = 256L << 20;
+
   /** Below this, the launcher and a shell cannot even start. */
   public static final long MIN_MEMORY_BYTES = 1 << 20;
 
@@ -79,6 +93,7 @@ public final class Limits {
   private final @Nullable Duration cpuTime;
   private final Duration cpuTimeGrace;
   private final long outputBytes;
+  private final long writableRootBytes;
   private final OutputAction onOutputLimit;
   private final Map<Rlimit, Long> rlimits;
   private final Set<Kind> bestEffort;
@@ -94,6 +109,7 @@ public final class Limits {
     cpuTime = b.cpuTime;
     cpuTimeGrace = b.cpuTimeGrace;
     outputBytes = b.outputBytes;
+    writableRootBytes = b.writableRootBytes;
     onOutputLimit = b.onOutputLimit;
     Map<Rlimit, Long> r = new EnumMap<>(Rlimit.class);
     r.put(Rlimit.CORE, 0L);
@@ -124,6 +140,7 @@ public final class Limits {
     b.cpuTime = cpuTime;
     b.cpuTimeGrace = cpuTimeGrace;
     b.outputBytes = outputBytes;
+    b.writableRootBytes = writableRootBytes;
     b.onOutputLimit = onOutputLimit;
     b.rlimits.putAll(rlimits);
     b.bestEffort.addAll(bestEffort);
@@ -156,6 +173,14 @@ public final class Limits {
   /** Processes and threads in the container at once. */
   public OptionalLong pids() {
     return pids > 0 ? OptionalLong.of(pids) : OptionalLong.empty();
+  }
+
+  /**
+   * Whether the runtime applies {@link #DEFAULT_PIDS} where it can: no {@link #pids()} was set,
+   * and {@link Builder#unlimitedPids()} was not called.
+   */
+  public boolean defaultPids() {
+    return pids == 0;
   }
 
   /** CPU bandwidth, in CPUs: 0.5 is half of one CPU's time. */
@@ -200,6 +225,14 @@ public final class Limits {
     return onOutputLimit;
   }
 
+  /**
+   * The size of the tmpfs that holds the container's writes to an ephemeral root: a write past it
+   * fails with {@code ENOSPC}. Its pages count toward the container's memory.
+   */
+  public long writableRootBytes() {
+    return writableRootBytes;
+  }
+
   /** The resource limits of each process; {@code CORE} is 0 unless set. */
   public Map<Rlimit, Long> rlimits() {
     return rlimits;
@@ -224,13 +257,13 @@ public final class Limits {
     return memory == l.memory && memoryAndSwap == l.memoryAndSwap && pids == l.pids && cpus == l.cpus
         && cpuWeight == l.cpuWeight && cpuset.equals(l.cpuset) && Objects.equals(wallTime, l.wallTime)
         && Objects.equals(cpuTime, l.cpuTime) && cpuTimeGrace.equals(l.cpuTimeGrace) && outputBytes == l.outputBytes
-        && onOutputLimit == l.onOutputLimit && rlimits.equals(l.rlimits) && bestEffort.equals(l.bestEffort);
+        && writableRootBytes == l.writableRootBytes && onOutputLimit == l.onOutputLimit && rlimits.equals(l.rlimits) && bestEffort.equals(l.bestEffort);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(memory, memoryAndSwap, pids, cpus, cpuWeight, cpuset, wallTime, cpuTime, cpuTimeGrace,
-        outputBytes, onOutputLimit, rlimits, bestEffort);
+        outputBytes, writableRootBytes, onOutputLimit, rlimits, bestEffort);
   }
 
   @Override
@@ -239,6 +272,9 @@ public final class Limits {
     memory().ifPresent(v -> sb.append("memory=").append(v).append(" bytes, "));
     memoryAndSwap().ifPresent(v -> sb.append("memoryAndSwap=").append(v).append(" bytes, "));
     pids().ifPresent(v -> sb.append("pids=").append(v).append(", "));
+    if (pids < 0) {
+      sb.append("pids=unlimited, ");
+    }
     cpus().ifPresent(v -> sb.append("cpus=").append(v).append(", "));
     cpuWeight().ifPresent(v -> sb.append("cpuWeight=").append(v).append(", "));
     if (!cpuset.isEmpty()) {
@@ -247,6 +283,9 @@ public final class Limits {
     wallTime().ifPresent(v -> sb.append("wallTime=").append(v).append(", "));
     cpuTime().ifPresent(v -> sb.append("cpuTime=").append(v).append(" (+").append(cpuTimeGrace).append(" grace), "));
     outputBytes().ifPresent(v -> sb.append("outputBytes=").append(v).append(" then ").append(onOutputLimit).append(", "));
+    if (writableRootBytes != DEFAULT_WRITABLE_ROOT_BYTES) {
+      sb.append("writableRootBytes=").append(writableRootBytes).append(", ");
+    }
     sb.append("rlimits=").append(rlimits);
     if (!bestEffort.isEmpty()) {
       sb.append(", bestEffort=").append(bestEffort);
@@ -266,6 +305,7 @@ public final class Limits {
     private @Nullable Duration cpuTime;
     private Duration cpuTimeGrace = Duration.ZERO;
     private long outputBytes;
+    private long writableRootBytes = DEFAULT_WRITABLE_ROOT_BYTES;
     private OutputAction onOutputLimit = OutputAction.KILL;
     private final Map<Rlimit, Long> rlimits = new EnumMap<>(Rlimit.class);
     private final Set<Kind> bestEffort = EnumSet.noneOf(Kind.class);
@@ -294,6 +334,12 @@ public final class Limits {
         throw new IllegalArgumentException("pids limit must be at least 1: " + max);
       }
       pids = max;
+      return this;
+    }
+
+    /** No process limit, not even {@link Limits#DEFAULT_PIDS}; replaces {@link #pids(long)}. */
+    public Builder unlimitedPids() {
+      pids = -1;
       return this;
     }
 
@@ -356,6 +402,15 @@ public final class Limits {
             + " memory (" + MAX_OUTPUT_BYTES + " bytes); send larger output to a file with Stdio.file(path)");
       }
       outputBytes = maxCapturedBytes;
+      return this;
+    }
+
+    /** See {@link Limits#writableRootBytes()}; at least a MiB. */
+    public Builder writableRootBytes(long bytes) {
+      if (bytes < MIN_MEMORY_BYTES) {
+        throw new IllegalArgumentException("writable root size must be at least " + MIN_MEMORY_BYTES + " bytes: " + bytes);
+      }
+      writableRootBytes = bytes;
       return this;
     }
 

@@ -183,6 +183,35 @@ class LimitsTest {
           .hasMessageContaining("pids limit must be at least 1")
           .hasMessageEndingWith(": " + max);
     }
+
+    @Test
+    void theDefaultAppliesUntilALimitIsSetOrNoneIsAsked() {
+      assertThat(Limits.none().defaultPids()).isTrue();
+      assertThat(Limits.none().pids()).isEmpty();
+      assertThat(Limits.builder().pids(10).build().defaultPids()).isFalse();
+      Limits unlimited = Limits.builder().pids(10).unlimitedPids().build();
+      assertThat(unlimited.defaultPids()).isFalse();
+      assertThat(unlimited.pids()).isEmpty();
+      assertThat(unlimited.toString()).contains("pids=unlimited");
+      assertThat(unlimited).isNotEqualTo(Limits.none());
+      assertThat(unlimited.toBuilder().build()).isEqualTo(unlimited);
+      assertThat(unlimited.needsCgroup()).isFalse();
+    }
+  }
+
+  @Nested
+  class WritableRoot {
+    @Test
+    void defaultsToWhatTmpHoldsAndTakesAMibOrMore() {
+      assertThat(Limits.none().writableRootBytes()).isEqualTo(Limits.DEFAULT_WRITABLE_ROOT_BYTES).isEqualTo(256L << 20);
+      Limits big = Limits.builder().writableRootBytes(8L << 30).build();
+      assertThat(big.writableRootBytes()).isEqualTo(8L << 30);
+      assertThat(big.toBuilder().build()).isEqualTo(big).isNotEqualTo(Limits.none());
+      assertThat(big.toString()).contains("writableRootBytes=" + (8L << 30));
+      assertThat(big.needsCgroup()).isFalse();
+      assertThatThrownBy(() -> Limits.builder().writableRootBytes(4096))
+          .isInstanceOf(IllegalArgumentException.class).hasMessage("writable root size must be at least 1048576 bytes: 4096");
+    }
   }
 
   @Nested

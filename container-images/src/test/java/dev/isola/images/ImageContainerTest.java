@@ -68,6 +68,41 @@ class ImageContainerTest {
     assertThat(root.out).as("the image has no /root, nor hosts files: none are made").isEqualTo("/tmp root\n2\n");
   }
 
+  /**
+   * A default image container's writes to its root stop at the writable root's size, in a tmpfs
+   * that is in no mount table and not on the host's /dev/shm (security catalog: a hostile image
+   * filling the host's memory).
+   */
+  @Test
+  void theWritableRootIsBoundedAndNotOnTheHostsShm() throws Exception {
+    Path shm = Path.of("/dev/shm/isola-" + dev.isola.linux.internal.sys.LibC.geteuid());
+    List<Path> before = Files.isDirectory(shm) ? list(shm) : List.of();
+    String fill = "dd if=/dev/zero of=/big bs=1M count=320 2>/tmp/dd; grep -o 'No space left on device' /tmp/dd;"
+        + " du -m /big | cut -f1; echo done";
+    try (Container c = Container.builder().image(image).user(0, 0).command("sh", "-c", fill + "; sleep 30").start()) {
+      java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(c.stdout(), StandardCharsets.UTF_8));
+      List<String> out = new java.util.ArrayList<>();
+      for (String l = lines.readLine(); l != null && !l.equals("done"); l = lines.readLine()) {
+        out.add(l);
+      }
+      assertThat(out).hasSize(2).startsWith("No space left on device");
+      assertThat(Long.parseLong(out.get(1).trim())).isBetween(200L, 256L);
+      assertThat(Files.isDirectory(shm) ? list(shm) : List.of()).as("nothing on the host's /dev/shm").isEqualTo(before);
+      assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).as("nor in the JVM's mount table")
+          .doesNotContain("isola-").doesNotContain("/big");
+      c.kill(dev.isola.Signal.KILL);
+    }
+    Result more = run(Container.builder().image(image).user(0, 0).command("sh", "-c", fill)
+        .limits(dev.isola.Limits.builder().writableRootBytes(400L << 20).build()));
+    assertThat(more.out).isEqualTo("320\ndone\n");
+  }
+
+  private static List<Path> list(Path dir) throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.sorted().collect(java.util.stream.Collectors.toList());
+    }
+  }
+
   @Test
   void whatTheCallerSetsWinsOverTheImage() throws Exception {
     Result r = run(Container.builder().image(image).user(0, 0).workingDirectory("/").env("B", "mine")

@@ -73,6 +73,23 @@ class LimitsTest {
     }
   }
 
+  /** With no limits at all, a fork bomb still stops at podman's default, where the host has the pids controller. */
+  @Test
+  void aForkBombWithoutLimitsStopsAtTheDefaultPidsLimit() throws Exception {
+    try (Container bomb = Run.sh("f() { f | f & }; f; sleep 30").limits(limits().build()).start()) {
+      long pids = 0;
+      for (int i = 0; i < 50 && pids < Limits.DEFAULT_PIDS - 8; i++) {
+        Thread.sleep(100);
+        pids = bomb.stats().pids();
+      }
+      assertThat(pids).as("it grows to the default, and no further").isBetween(Limits.DEFAULT_PIDS - 64, Limits.DEFAULT_PIDS);
+      Thread.sleep(300);
+      assertThat(bomb.stats().pids()).isLessThanOrEqualTo(Limits.DEFAULT_PIDS);
+      assertThat(Run.of("echo alive").stdout).isEqualTo("alive\n");
+      bomb.killAll();
+    }
+  }
+
   /**
    * Without limits the CPU time comes from the init's usage, which the launch server reads when it
    * reaps it: it counts every process of the pid namespace, here an orphan the init reaped.

@@ -9,6 +9,7 @@ import dev.isola.ExitReason;
 import dev.isola.ExitStatus;
 import dev.isola.FileCopy;
 import dev.isola.IdMapping;
+import dev.isola.Limits;
 import dev.isola.Namespace;
 import dev.isola.Signal;
 import dev.isola.TerminalSize;
@@ -16,6 +17,7 @@ import dev.isola.UnsupportedFeatureException;
 import dev.isola.linux.internal.cgroup.Cgroup;
 import dev.isola.linux.internal.rootfs.EtcFiles;
 import dev.isola.linux.internal.cgroup.CgroupHost;
+import dev.isola.linux.internal.rootfs.EtcFiles;
 import dev.isola.spi.RunningContainer;
 import dev.isola.spi.RunningExec;
 import java.io.IOException;
@@ -85,7 +87,9 @@ final class OciContainer implements RunningContainer {
     Cgroup cgroup = null;
     Path overlayRoot = null;
     try {
-      cgroup = Cgroup.create(CgroupHost.detect(), spec.limits(), 0).orElseThrow(() -> new UnsupportedFeatureException(
+      // gVisor's sandbox runs in the cgroup, its threads counted with the container's processes
+      Limits limits = runtime == OciRuntime.GVISOR ? spec.limits().toBuilder().unlimitedPids().build() : spec.limits();
+      cgroup = Cgroup.create(CgroupHost.detect(), limits, 0).orElseThrow(() -> new UnsupportedFeatureException(
           "the runtime \"" + runtime.runtimeName + "\"", "this host has no cgroup controller Isola can use"));
       Path root;
       if (spec.rootfs().isPresent()) {

@@ -170,7 +170,10 @@ public final class Cgroup {
       writeMemory(limits);
     }
     if (has(Controller.PIDS)) {
-      limits.pids().ifPresent(max -> set(Controller.PIDS, "pids.max", max));
+      // joined for accounting anyway: the default limit costs nothing more
+      if (limits.pids().isPresent() || limits.defaultPids()) {
+        set(Controller.PIDS, "pids.max", limits.pids().orElse(Limits.DEFAULT_PIDS));
+      }
     }
     if (has(Controller.CPU)) {
       writeCpu(limits);

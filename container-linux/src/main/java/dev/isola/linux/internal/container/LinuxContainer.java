@@ -88,6 +88,7 @@ public final class LinuxContainer implements RunningContainer, Supervisor.Watche
       long[] rootIds, ExecPlans execPlans, Launcher launcher, Supervisor supervisor) {
     Launch launch = Launch.send(spec.stdin(), spec.stdout(), spec.stderr(), spec.tty().isPresent(), plan, launcher);
     launch.awaitStart(plan, spec);
+    layers.ifPresent(RootLayers::detachFromHost); // the container's mount namespace holds them now
     LinuxContainer c = new LinuxContainer(spec, plan, cgroup, layers, rootIds, execPlans, launcher, supervisor, launch);
     launch.watch(supervisor, c);
     return c;

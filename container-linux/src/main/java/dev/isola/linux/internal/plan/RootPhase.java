@@ -32,8 +32,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The second phase: the container's root, built the way bubblewrap builds one. A private mount
@@ -80,7 +80,7 @@ final class RootPhase {
     Map<String, String> etc = EtcFiles.of(spec, hostRoot);
     stageEtcFiles(plan, etc);
     if (layers.isPresent()) {
-      overlayRoot(plan, layers.get(), spec.readOnlyRootfs());
+      overlayRoot(plan, layers.get(), spec.readOnlyRootfs(), spec.limits().writableRootBytes());
     } else {
       root(plan, spec);
     }
@@ -164,7 +164,7 @@ final class RootPhase {
    * of mount options with hundreds of layers. {@code userxattr}: whiteouts and opaque directories
    * as overlayfs in a user namespace keeps them (Linux 5.11 and later).
    */
-  private static void overlayRoot(LaunchPlan.Builder plan, RootLayers l, boolean readOnly) {
+  private static void overlayRoot(LaunchPlan.Builder plan, RootLayers l, boolean readOnly, long upperBytes) {
     int n = l.lower.size();
     List<String> lower = new ArrayList<>();
     for (int i = n - 1; i >= 0; i--) {
@@ -174,7 +174,8 @@ final class RootPhase {
     String work = Integer.toString(FIRST_LAYER_FD + n + 1);
     if (l.upperInContainer) {
       plan.add(Op.MKDIR, 0755, "create /layer", "/layer");
-      plan.add(Op.MOUNT, MS_NOSUID | MS_NODEV, "mount the tmpfs of the upper layer", "tmpfs", "/layer", "tmpfs", "mode=0755");
+      plan.add(Op.MOUNT, MS_NOSUID | MS_NODEV, "mount the tmpfs of the upper layer", "tmpfs", "/layer", "tmpfs",
+          "mode=0755,size=" + upperBytes);
       plan.add(Op.MKDIR, 0755, "create /layer/upper", "/layer/upper");
       plan.add(Op.MKDIR, 0700, "create /layer/work", "/layer/work");
       upper = "/layer/upper";

@@ -32,10 +32,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * belongs to the container's root, and is removed when the container is closed; what the
  * container wrote stays readable until then, for {@link #view()}.
  *
- * <p>The private directory lies on {@code /dev/shm} (a tmpfs: the container's writes cost memory
- * charged to its cgroup, and nothing reaches a disk) when the host has one. An ordinary user whose
- * containers map more ids than his own could not remove what they write there, so for them an
- * ephemeral upper layer is a tmpfs inside the container, gone with it ({@link #upperInContainer}).
+ * <p>The private directory lies on {@code /dev/shm} (a tmpfs: the container's writes cost memory charged to its cgroup,
+ * and nothing reaches a disk) when the host has one; as root it is a {@link LayerTmpfs} of {@link
+ * dev.isola.Limits#writableRootBytes()}, bounded, which leaves the host's mount table once the
+ * container runs ({@link #detachFromHost()}). An ordinary user whose containers map more
+ * ids than his own could not remove what they write there, so for them an ephemeral upper layer is
+ * a tmpfs of that size inside the container, gone with it ({@link #upperInContainer}).
  *
  * <p>Directories are named {@code root-<jvm pid>-<jvm start time>-<n>}, so that the next JVM
  * removes those a killed one left ({@link #sweepStale}).
@@ -56,12 +58,15 @@ public final class RootLayers {
   /** The upper layer is a tmpfs the launcher mounts inside the container. */
   public final boolean upperInContainer;
   private final Optional<Path> own;
+  private final Optional<LayerTmpfs> tmpfs;
 
-  private RootLayers(List<Path> lower, Optional<Path> upperParent, boolean upperInContainer, Optional<Path> own) {
+  private RootLayers(List<Path> lower, Optional<Path> upperParent, boolean upperInContainer, Optional<Path> own,
+      Optional<LayerTmpfs> tmpfs) {
     this.lower = List.copyOf(lower);
     this.upperParent = upperParent;
     this.upperInContainer = upperInContainer;
     this.own = own;
+    this.tmpfs = tmpfs;
   }
 
   /** Whether {@code spec}'s root is an overlay (an image, an overlay, or a rootfs under copied files). */
@@ -80,11 +85,15 @@ public final class RootLayers {
     boolean upperInContainer = writable && persistent.isEmpty() && manyIdsRootless;
     boolean ownDir = !spec.files().isEmpty() || writable && persistent.isEmpty() && !upperInContainer;
     Path own = null;
+    LayerTmpfs tmpfs = null;
     try {
       if (ownDir) {
         // the caller's alone: the container reaches the layers inside through descriptors
         own = Files.createDirectory(privateBase().resolve("root-" + ProcessStart.THIS_JVM + "-" + SEQUENCE.incrementAndGet()),
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        if (LibC.geteuid() == 0) {
+          tmpfs = LayerTmpfs.mount(own, spec.limits().writableRootBytes()); // only root may mount one
+        }
       }
       if (!spec.files().isEmpty()) {
         Path files = makeDir(own.resolve("files"), "rwxr-xr-x", rootIds);
@@ -104,27 +113,52 @@ public final class RootLayers {
         makeDir(parent.resolve("work"), "rwx------", rootIds);
         upperParent = Optional.of(parent);
       }
-      return new RootLayers(lower, upperParent, upperInContainer, Optional.ofNullable(own));
+      return new RootLayers(lower, upperParent, upperInContainer, Optional.ofNullable(own), Optional.ofNullable(tmpfs));
     } catch (IOException | RuntimeException e) {
-      if (own != null) {
+      if (tmpfs != null) {
+        tmpfs.close();
+      }
+      if (own != null && Files.exists(own, NOFOLLOW)) {
         removeTree(own);
+      }
+      // the JDK keeps no errno: ENOSPC is known by strerror's words
+      if (e instanceof IOException && e.getMessage() != null && e.getMessage().contains("No space left")) {
+        throw new ContainerException("cannot copy the files into the container's root: together they are more than its"
+            + " writable root holds (" + spec.limits().writableRootBytes() + " bytes); raise Limits.writableRootBytes", e);
       }
       throw e instanceof ContainerException ? (ContainerException) e
           : new ContainerException("cannot prepare the container's root layers: " + e.getMessage(), e);
     }
   }
 
+  /**
+   * Once the container runs (its mount namespace holds the layers), takes their tmpfs out of the
+   * host's mount table; the JVM reads it on through its descriptor.
+   */
+  public void detachFromHost() {
+    tmpfs.ifPresent(LayerTmpfs::detach);
+  }
+
   /** The container's root as the host reads it: the upper layer over the lower ones. */
   public RootView view() {
     List<Path> layers = new ArrayList<>();
-    upperParent.ifPresent(p -> layers.add(p.resolve("upper")));
-    layers.addAll(reversed(lower));
+    upperParent.ifPresent(p -> layers.add(live(p.resolve("upper"))));
+    reversed(lower).forEach(p -> layers.add(live(p)));
     return new RootView(layers);
+  }
+
+  /** Where the JVM reads a layer now: through the tmpfs's descriptor once it is detached. */
+  private Path live(Path layer) {
+    if (tmpfs.isPresent() && own.isPresent() && layer.startsWith(own.get())) {
+      return tmpfs.get().root().resolve(own.get().relativize(layer).toString());
+    }
+    return layer;
   }
 
   /** Removes what Isola made for the container; the caller's persistent upper layer stays. */
   public void remove() {
-    own.ifPresent(RootLayers::removeTree);
+    tmpfs.ifPresent(LayerTmpfs::close); // the kernel frees it all, once no overlay holds it
+    own.filter(p -> Files.exists(p, NOFOLLOW)).ifPresent(RootLayers::removeTree); // a tmpfs's went with it
   }
 
   /** Removes the directories of JVMs that died without removing theirs. */
@@ -137,6 +171,7 @@ public final class RootLayers {
       for (Path e : entries) {
         String[] f = e.getFileName().toString().split("-");
         if (f.length == 4 && !f[2].equals(ProcessStart.of(Long.parseLong(f[1])))) {
+          LayerTmpfs.unmountStale(e); // a JVM killed while it started a container, as root
           removeTree(e);
         }
       }

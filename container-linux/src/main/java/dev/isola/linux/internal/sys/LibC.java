@@ -102,6 +102,10 @@ public final class LibC {
 
   public static native int fchmod(int fd, int mode);
 
+  public static native int mount(String source, String target, String fsType, long flags, String data);
+
+  public static native int umount2(String target, int flags);
+
   /** syscall(2) with a pointer, a size and flags (landlock_create_ruleset). */
   public static native long syscall(long number, Pointer a, long b, int c);
 
