@@ -4,7 +4,11 @@ import com.sun.jna.LastErrorException;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 
-/** The calls Java has no API for: mknod (overlay whiteouts, FIFOs, devices), chmod by path, geteuid. */
+/**
+ * The calls Java has no API for: mknod (overlay whiteouts, FIFOs, devices), chmod by path, geteuid.
+ * Not container-linux's binding: images serve every runtime (the OCI ones, Kubernetes' nodes), so
+ * this module depends on the API alone, never on an engine; three calls do not earn a shared module.
+ */
 interface LibC extends Library {
   LibC INSTANCE = Native.load("c", LibC.class);
 
