@@ -1,6 +1,7 @@
 package dev.isola;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
@@ -32,7 +33,7 @@ import org.jspecify.annotations.Nullable;
 public final class Limits {
   /** The limits that need the host's help, for {@link Builder#bestEffort(Kind...)}. */
   public enum Kind {
-    MEMORY, MEMORY_AND_SWAP, PIDS, CPUS, CPU_WEIGHT, CPUSET, CPU_TIME
+    MEMORY, MEMORY_AND_SWAP, PIDS, CPUS, CPU_WEIGHT, CPUSET, CPU_TIME, IO
   }
 
   /** What happens when the captured output reaches {@link #outputBytes()}. */
@@ -88,6 +89,8 @@ public final class Limits {
   private final long pids;
   private final double cpus;
   private final int cpuWeight;
+  /** Read and write bytes per second, read and write operations per second; 0: none. */
+  private final long[] io;
   private final SortedSet<Integer> cpuset;
   private final @Nullable Duration wallTime;
   private final @Nullable Duration cpuTime;
@@ -104,6 +107,7 @@ public final class Limits {
     pids = b.pids;
     cpus = b.cpus;
     cpuWeight = b.cpuWeight;
+    io = b.io.clone();
     cpuset = Collections.unmodifiableSortedSet(new TreeSet<>(b.cpuset));
     wallTime = b.wallTime;
     cpuTime = b.cpuTime;
@@ -135,6 +139,7 @@ public final class Limits {
     b.pids = pids;
     b.cpus = cpus;
     b.cpuWeight = cpuWeight;
+    b.io = io.clone();
     b.cpuset.addAll(cpuset);
     b.wallTime = wallTime;
     b.cpuTime = cpuTime;
@@ -193,6 +198,35 @@ public final class Limits {
     return cpuWeight > 0 ? OptionalInt.of(cpuWeight) : OptionalInt.empty();
   }
 
+  /** Bytes per second the container may read from each block device it reads. */
+  public OptionalLong ioReadBandwidth() {
+    return io(0);
+  }
+
+  /** Bytes per second the container may write to each block device it writes. */
+  public OptionalLong ioWriteBandwidth() {
+    return io(1);
+  }
+
+  /** Read operations per second on each block device. */
+  public OptionalLong ioReadOps() {
+    return io(2);
+  }
+
+  /** Write operations per second on each block device. */
+  public OptionalLong ioWriteOps() {
+    return io(3);
+  }
+
+  /** Whether any io limit is set. */
+  public boolean hasIoLimits() {
+    return Arrays.stream(io).anyMatch(v -> v > 0);
+  }
+
+  private OptionalLong io(int i) {
+    return io[i] > 0 ? OptionalLong.of(io[i]) : OptionalLong.empty();
+  }
+
   /** The CPUs the container may run on; empty means all. */
   public SortedSet<Integer> cpuset() {
     return cpuset;
@@ -243,9 +277,10 @@ public final class Limits {
     return bestEffort;
   }
 
-  /** Whether any limit needs a cgroup: memory, pids, CPU or CPU time. */
+  /** Whether any limit needs a cgroup: memory, pids, CPU, CPU time or io. */
   public boolean needsCgroup() {
-    return memory > 0 || memoryAndSwap > 0 || pids > 0 || cpus > 0 || cpuWeight > 0 || !cpuset.isEmpty() || cpuTime != null;
+    return memory > 0 || memoryAndSwap > 0 || pids > 0 || cpus > 0 || cpuWeight > 0 || !cpuset.isEmpty() || cpuTime != null
+        || hasIoLimits();
   }
 
   @Override
@@ -255,14 +290,14 @@ public final class Limits {
     }
     Limits l = (Limits) o;
     return memory == l.memory && memoryAndSwap == l.memoryAndSwap && pids == l.pids && cpus == l.cpus
-        && cpuWeight == l.cpuWeight && cpuset.equals(l.cpuset) && Objects.equals(wallTime, l.wallTime)
+        && cpuWeight == l.cpuWeight && Arrays.equals(io, l.io) && cpuset.equals(l.cpuset) && Objects.equals(wallTime, l.wallTime)
         && Objects.equals(cpuTime, l.cpuTime) && cpuTimeGrace.equals(l.cpuTimeGrace) && outputBytes == l.outputBytes
         && writableRootBytes == l.writableRootBytes && onOutputLimit == l.onOutputLimit && rlimits.equals(l.rlimits) && bestEffort.equals(l.bestEffort);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(memory, memoryAndSwap, pids, cpus, cpuWeight, cpuset, wallTime, cpuTime, cpuTimeGrace,
+    return Objects.hash(memory, memoryAndSwap, pids, cpus, cpuWeight, Arrays.hashCode(io), cpuset, wallTime, cpuTime, cpuTimeGrace,
         outputBytes, writableRootBytes, onOutputLimit, rlimits, bestEffort);
   }
 
@@ -277,6 +312,10 @@ public final class Limits {
     }
     cpus().ifPresent(v -> sb.append("cpus=").append(v).append(", "));
     cpuWeight().ifPresent(v -> sb.append("cpuWeight=").append(v).append(", "));
+    ioReadBandwidth().ifPresent(v -> sb.append("ioReadBandwidth=").append(v).append(" bytes/s, "));
+    ioWriteBandwidth().ifPresent(v -> sb.append("ioWriteBandwidth=").append(v).append(" bytes/s, "));
+    ioReadOps().ifPresent(v -> sb.append("ioReadOps=").append(v).append("/s, "));
+    ioWriteOps().ifPresent(v -> sb.append("ioWriteOps=").append(v).append("/s, "));
     if (!cpuset.isEmpty()) {
       sb.append("cpuset=").append(cpuset).append(", ");
     }
@@ -300,6 +339,7 @@ public final class Limits {
     private long pids;
     private double cpus;
     private int cpuWeight;
+    private long[] io = new long[4];
     private final Set<Integer> cpuset = new TreeSet<>();
     private @Nullable Duration wallTime;
     private @Nullable Duration cpuTime;
@@ -357,6 +397,39 @@ public final class Limits {
         throw new IllegalArgumentException("cpu weight must be in 1..10000: " + weight);
       }
       cpuWeight = weight;
+      return this;
+    }
+
+    /**
+     * Bytes per second the container may read from each block device that backs its root or
+     * mounts (the host's disk for the default root), on cgroup v2's {@code io.max}. On cgroup
+     * v1's {@code blkio} only direct and synchronous I/O is throttled, not page-cache writeback.
+     * A container whose paths all lie on tmpfs has no device to limit: {@code start()} refuses it.
+     */
+    public Builder ioReadBandwidth(long bytesPerSecond) {
+      return io(0, bytesPerSecond, "io read bandwidth");
+    }
+
+    /** Bytes per second the container may write to each block device; see {@link #ioReadBandwidth}. */
+    public Builder ioWriteBandwidth(long bytesPerSecond) {
+      return io(1, bytesPerSecond, "io write bandwidth");
+    }
+
+    /** Read operations per second on each block device; see {@link #ioReadBandwidth}. */
+    public Builder ioReadOps(long opsPerSecond) {
+      return io(2, opsPerSecond, "io read operations");
+    }
+
+    /** Write operations per second on each block device; see {@link #ioReadBandwidth}. */
+    public Builder ioWriteOps(long opsPerSecond) {
+      return io(3, opsPerSecond, "io write operations");
+    }
+
+    private Builder io(int i, long perSecond, String what) {
+      if (perSecond < 1) {
+        throw new IllegalArgumentException(what + " limit must be at least 1 per second: " + perSecond);
+      }
+      io[i] = perSecond;
       return this;
     }
 

@@ -200,6 +200,25 @@ class LimitsTest {
   }
 
   @Nested
+  class Io {
+    @Test
+    void eachIoLimitIsSetAloneAndNeedsACgroup() {
+      Limits l = Limits.builder().ioReadBandwidth(1 << 20).ioWriteOps(100).build();
+      assertThat(l.ioReadBandwidth()).hasValue(1 << 20);
+      assertThat(l.ioWriteBandwidth()).isEmpty();
+      assertThat(l.ioReadOps()).isEmpty();
+      assertThat(l.ioWriteOps()).hasValue(100);
+      assertThat(l.hasIoLimits()).isTrue();
+      assertThat(l.needsCgroup()).isTrue();
+      assertThat(l.toBuilder().build()).isEqualTo(l).isNotEqualTo(Limits.none());
+      assertThat(l.toString()).contains("ioReadBandwidth=1048576 bytes/s", "ioWriteOps=100/s");
+      assertThat(Limits.none().hasIoLimits()).isFalse();
+      assertThatThrownBy(() -> Limits.builder().ioWriteBandwidth(0))
+          .isInstanceOf(IllegalArgumentException.class).hasMessage("io write bandwidth limit must be at least 1 per second: 0");
+    }
+  }
+
+  @Nested
   class WritableRoot {
     @Test
     void defaultsToWhatTmpHoldsAndTakesAMibOrMore() {

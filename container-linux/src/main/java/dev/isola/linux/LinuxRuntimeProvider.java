@@ -5,6 +5,7 @@ import dev.isola.ContainerSpec;
 import dev.isola.HostReport;
 import dev.isola.IdMapping;
 import dev.isola.linux.internal.cgroup.Cgroup;
+import dev.isola.linux.internal.cgroup.IoDevices;
 import dev.isola.linux.internal.cgroup.CgroupHost;
 import dev.isola.linux.internal.container.ExecPlans;
 import dev.isola.linux.internal.container.LinuxContainer;
@@ -86,7 +87,8 @@ public final class LinuxRuntimeProvider implements ContainerRuntimeProvider {
     PlanCompiler compiler = new PlanCompiler(host);
     compiler.check(spec); // bad input is named before anything is made on the host
     long checked = System.nanoTime();
-    Optional<Cgroup> cgroup = Cgroup.create(Cgroups.HOST, spec.limits(), host.euid);
+    Optional<Cgroup> cgroup = Cgroup.create(Cgroups.HOST, spec.limits(), host.euid,
+        spec.limits().hasIoLimits() ? IoDevices.of(spec) : List.of());
     long grouped = System.nanoTime();
     Optional<RootLayers> layers = Optional.empty();
     try {

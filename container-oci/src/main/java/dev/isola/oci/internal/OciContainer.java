@@ -17,6 +17,7 @@ import dev.isola.UnsupportedFeatureException;
 import dev.isola.linux.internal.cgroup.Cgroup;
 import dev.isola.linux.internal.rootfs.EtcFiles;
 import dev.isola.linux.internal.cgroup.CgroupHost;
+import dev.isola.linux.internal.cgroup.IoDevices;
 import dev.isola.linux.internal.rootfs.EtcFiles;
 import dev.isola.spi.RunningContainer;
 import dev.isola.spi.RunningExec;
@@ -89,7 +90,7 @@ final class OciContainer implements RunningContainer {
     try {
       // gVisor's sandbox runs in the cgroup, its threads counted with the container's processes
       Limits limits = runtime == OciRuntime.GVISOR ? spec.limits().toBuilder().unlimitedPids().build() : spec.limits();
-      cgroup = Cgroup.create(CgroupHost.detect(), limits, 0).orElseThrow(() -> new UnsupportedFeatureException(
+      cgroup = Cgroup.create(CgroupHost.detect(), limits, 0, limits.hasIoLimits() ? IoDevices.of(spec) : List.of()).orElseThrow(() -> new UnsupportedFeatureException(
           "the runtime \"" + runtime.runtimeName + "\"", "this host has no cgroup controller Isola can use"));
       Path root;
       if (spec.rootfs().isPresent()) {

@@ -21,6 +21,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -40,10 +41,12 @@ public final class Cgroup {
 
   private final CgroupHost host;
   private final Map<Controller, Path> dirs;
+  private final List<String> ioDevices;
 
-  private Cgroup(CgroupHost host, Map<Controller, Path> dirs) {
+  private Cgroup(CgroupHost host, Map<Controller, Path> dirs, List<String> ioDevices) {
     this.host = host;
     this.dirs = dirs;
+    this.ioDevices = ioDevices;
   }
 
   /**
@@ -59,6 +62,11 @@ public final class Cgroup {
   }
 
   public static Optional<Cgroup> create(CgroupHost host, Limits limits, int euid) {
+    return create(host, limits, euid, List.of());
+  }
+
+  /** {@link #create(CgroupHost, Limits, int)}, with the disks ({@link IoDevices}) the io limits apply to. */
+  public static Optional<Cgroup> create(CgroupHost host, Limits limits, int euid, List<String> ioDevices) {
     // a controller can carry two limits (memory and memory+swap, a CPU quota and a weight): it
     // may be done without only if every limit it carries is best-effort
     Map<Controller, Set<Limits.Kind>> needed = new EnumMap<>(Controller.class);
@@ -73,9 +81,20 @@ public final class Cgroup {
     if (limits.cpuTime().isPresent()) {
       need(needed, host.parent(Controller.UNIFIED).isPresent() ? Controller.UNIFIED : Controller.CPUACCT, Limits.Kind.CPU_TIME);
     }
+    if (limits.hasIoLimits() && ioDevices.isEmpty()) {
+      // fail closed: a limit on no device would be no limit
+      if (!limits.bestEffort().contains(Limits.Kind.IO)) {
+        throw new UnsupportedFeatureException("an io limit", "the container's root and mounts lie on no block device"
+            + " (tmpfs, overlayfs without a disk beneath): there is nothing to throttle; bind a directory of a disk"
+            + " (Mount.bindWritable) for the container to write to, or mark the limit best-effort");
+      }
+      LOG.log(System.Logger.Level.WARNING, "best-effort limit [IO] not enforced: the container uses no block device");
+    } else if (limits.hasIoLimits()) {
+      need(needed, Controller.IO, Limits.Kind.IO);
+    }
     String name = "isola-" + ProcessStart.THIS_JVM + "-" + SEQUENCE.incrementAndGet();
     Map<Controller, Path> dirs = new EnumMap<>(Controller.class);
-    Cgroup cgroup = new Cgroup(host, dirs);
+    Cgroup cgroup = new Cgroup(host, dirs, List.copyOf(ioDevices));
     try {
       Set<Controller> wanted = EnumSet.copyOf(needed.isEmpty() ? EnumSet.of(Controller.UNIFIED) : needed.keySet());
       wanted.add(Controller.UNIFIED);
@@ -178,6 +197,9 @@ public final class Cgroup {
     if (has(Controller.CPU)) {
       writeCpu(limits);
     }
+    if (has(Controller.IO) && limits.hasIoLimits()) {
+      writeIo(limits);
+    }
     if (has(Controller.CPUSET) && !limits.cpuset().isEmpty()) {
       String cpus = limits.cpuset().stream().map(String::valueOf).collect(Collectors.joining(","));
       set(Controller.CPUSET, "cpuset.cpus", cpus);
@@ -236,6 +258,29 @@ public final class Cgroup {
         set(Controller.CPU, "cpu.shares", 2 + ((weight - 1L) * 262142) / 9999); // the kernel's own mapping
       }
     });
+  }
+
+  /** v2: one io.max line per disk; v1: a blkio.throttle file per kind of limit. */
+  private void writeIo(Limits limits) {
+    List<OptionalLong> values = List.of(limits.ioReadBandwidth(), limits.ioWriteBandwidth(), limits.ioReadOps(),
+        limits.ioWriteOps());
+    List<String> v2Keys = List.of("rbps", "wbps", "riops", "wiops");
+    List<String> v1Files = List.of("read_bps_device", "write_bps_device", "read_iops_device", "write_iops_device");
+    for (String disk : ioDevices) {
+      if (host.onV2(Controller.IO)) {
+        StringBuilder line = new StringBuilder(disk);
+        for (int i = 0; i < 4; i++) {
+          line.append(' ').append(v2Keys.get(i)).append('=').append(values.get(i).isPresent() ? values.get(i).getAsLong() : "max");
+        }
+        set(Controller.IO, "io.max", line);
+      } else {
+        for (int i = 0; i < 4; i++) {
+          if (values.get(i).isPresent()) {
+            set(Controller.IO, "blkio.throttle." + v1Files.get(i), disk + " " + values.get(i).getAsLong());
+          }
+        }
+      }
+    }
   }
 
   private boolean has(Controller c) {

@@ -20,7 +20,7 @@ import java.util.Optional;
 public final class CgroupHost {
   /** What Isola drives; {@code UNIFIED} is the v2 tree itself (freeze, kill, events, cpu.stat). */
   enum Controller {
-    UNIFIED, MEMORY, PIDS, CPU, CPUACCT, CPUSET, FREEZER
+    UNIFIED, MEMORY, PIDS, CPU, CPUACCT, CPUSET, FREEZER, IO
   }
 
   /** How the host mounts cgroups. */
@@ -89,9 +89,9 @@ public final class CgroupHost {
       v2Controllers = readWords(parent.resolve("cgroup.controllers"));
     }
     Map<Controller, String> v1Names = Map.of(Controller.MEMORY, "memory", Controller.PIDS, "pids", Controller.CPU, "cpu",
-        Controller.CPUACCT, "cpuacct", Controller.CPUSET, "cpuset", Controller.FREEZER, "freezer");
+        Controller.CPUACCT, "cpuacct", Controller.CPUSET, "cpuset", Controller.FREEZER, "freezer", Controller.IO, "blkio");
     Map<Controller, String> v2Names = Map.of(Controller.MEMORY, "memory", Controller.PIDS, "pids", Controller.CPU, "cpu",
-        Controller.CPUSET, "cpuset");
+        Controller.CPUSET, "cpuset", Controller.IO, "io");
     for (Map.Entry<Controller, String> e : v1Names.entrySet()) {
       if (v2Names.containsKey(e.getKey()) && v2Controllers.contains(v2Names.get(e.getKey()))) {
         parents.put(e.getKey(), parents.get(Controller.UNIFIED));
