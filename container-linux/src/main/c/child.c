@@ -277,6 +277,7 @@ void run_child(uint32_t first) {
       case OP_WRITE_PROC:
       case OP_RUN_HELPER:
       case OP_NET_HELPER:
+      case OP_NET_FORWARD:
       case OP_JOIN_CGROUP:
       case OP_WALL_LIMIT:
       case OP_CPU_LIMIT:

@@ -390,6 +390,7 @@ int clone_and_prepare(struct container *c, const struct plan *p, const int stdio
         break;
       case OP_RUN_HELPER: r0 = run_helper(c->child, s, index, r); break;
       case OP_NET_HELPER: r0 = start_net_helper(c, s, index, r); break;
+      case OP_NET_FORWARD: r0 = net_forward(s, index, r); break;
       case OP_JOIN_CGROUP:
         if (join_cgroup(c->child, s->strs[0]) < 0) r0 = fail_with(r, index, errno, 0);
         break;

@@ -94,6 +94,8 @@ enum op {
   OP_BIND_FILE = 41,  /* ints: whether to create the target where absent; strs: a file, the target.
                          Binds the file read-only over the target if that is a regular file (or was
                          created); a target the root lacks and cannot take is skipped */
+  OP_NET_FORWARD = 42, /* server: strs: slirp4netns's API socket, then one JSON request per port; the
+                          socket's path is removed after them */
 };
 
 /*
@@ -253,6 +255,7 @@ int64_t now_ms(void);
 
 /* net.c: the network helper */
 int start_net_helper(struct container *c, const struct step *s, int32_t index, struct report *r);
+int net_forward(const struct step *s, int32_t index, struct report *r);
 
 /* limits.c: the wall and CPU time limits */
 int check_limits(void);

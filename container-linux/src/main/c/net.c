@@ -1,7 +1,7 @@
 /*
- * The network helper of a container with a user-mode network: pasta (passt project), started by
- * the server before the container's command may run, against the namespaces the server holds of
- * it. It gets them as its own descriptors (/proc/self/fd/N): an ordinary user could not open
+ * The network helper of a container with a user-mode network: pasta (passt project) or
+ * slirp4netns, started by the server before the container's command may run, against the
+ * namespaces the server holds of it. It gets them as its own descriptors (/proc/self/fd/N): an ordinary user could not open
  * those of the container's init, which is not dumpable. It runs in the foreground as the
  * server's child, with the parent-death signal, and is killed when the container ends.
  */
@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -95,10 +97,69 @@ int start_net_helper(struct container *c, const struct step *s, int32_t index, s
   int status;
   while (waitpid(h, &status, 0) < 0 && errno == EINTR) {
   }
+  /* a slirp4netns that made its API socket before it failed leaves its path: NET_FORWARD won't run */
+  for (uint32_t i = 0; i < s->nstrs; i++) {
+    if (strncmp(s->strs[i], "--api-socket=", 13) == 0) unlink(s->strs[i] + 13);
+  }
   ssize_t len = pread(err, r->text, sizeof r->text, 0);
   close(err);
   while (len > 0 && (r->text[len - 1] == '\n' || r->text[len - 1] == ' ')) len--;
   r->text_len = len > 0 ? (size_t)len : 0;
   if (n == 0) return fail_with(r, index, ETIMEDOUT, 0);
   return fail_with(r, index, 0, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+/* One request on slirp4netns's API socket, which answers each connection once; 0 if it said "return". */
+static int api_request(const char *path, const char *request, char *reply, size_t size) {
+  reply[0] = '\0';
+  struct sockaddr_un a;
+  memset(&a, 0, sizeof a);
+  a.sun_family = AF_UNIX;
+  if (strlen(path) >= sizeof a.sun_path) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  strcpy(a.sun_path, path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  size_t len = strlen(request);
+  if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0 || write(fd, request, len) != (ssize_t)len) {
+    int e = errno;
+    close(fd);
+    errno = e;
+    return -1;
+  }
+  shutdown(fd, SHUT_WR);
+  size_t got = 0;
+  struct pollfd p = {fd, POLLIN, 0};
+  while (got < size - 1 && poll(&p, 1, READY_TIMEOUT_MS) == 1) {
+    ssize_t n = read(fd, reply + got, size - 1 - got);
+    if (n <= 0) break;
+    got += (size_t)n;
+  }
+  reply[got] = '\0';
+  close(fd);
+  errno = EPROTO;
+  return strstr(reply, "\"return\"") != NULL ? 0 : -1;
+}
+
+/*
+ * Publishes ports through slirp4netns's API socket (strs[0]), one add_hostfwd request each
+ * (strs[1..]), before the command may run; then removes the socket's path, which nothing needs
+ * again, so that no file of it is left. A refusal (a port in use) is reported in slirp's words.
+ */
+int net_forward(const struct step *s, int32_t index, struct report *r) {
+  int rc = 0;
+  for (uint32_t i = 1; rc == 0 && i < s->nstrs; i++) {
+    char reply[sizeof r->text];
+    if (api_request(s->strs[0], s->strs[i], reply, sizeof reply) < 0) {
+      int e = errno;
+      size_t len = strlen(reply);
+      memcpy(r->text, reply, len);
+      r->text_len = len;
+      rc = fail_with(r, index, len > 0 ? 0 : e, len > 0 ? 1 : 0);
+    }
+  }
+  unlink(s->strs[0]);
+  return rc;
 }

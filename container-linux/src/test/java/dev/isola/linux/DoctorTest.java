@@ -22,7 +22,7 @@ class DoctorTest {
     HostReport report = Container.doctor();
     assertThat(report.defaultSpecRuns()).isTrue();
     assertThat(report.checks()).extracting(HostReport.Check::name).contains("kernel", "user namespaces", "time namespace",
-        "cgroups", "cgroup memory", "cgroup pids", "seccomp", "landlock", "subordinate id mapping", "user-mode network (pasta)",
+        "cgroups", "cgroup memory", "cgroup pids", "seccomp", "landlock", "subordinate id mapping", "user-mode network", "pasta", "slirp4netns",
         "a default container");
     assertThat(report.check("subordinate id mapping").orElseThrow().status()).isEqualTo(Status.AVAILABLE);
     assertThat(report.check("cgroup memory").orElseThrow().status()).isEqualTo(Status.AVAILABLE);

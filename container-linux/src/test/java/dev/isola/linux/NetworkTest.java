@@ -7,6 +7,7 @@ import dev.isola.Container;
 import dev.isola.ContainerSpec;
 import dev.isola.ContainerStartException;
 import dev.isola.Network;
+import dev.isola.linux.internal.net.UserModeHelper;
 import dev.isola.linux.internal.sys.LibC;
 import dev.isola.linux.testing.ChildJvm;
 import dev.isola.linux.testing.Leftovers;
@@ -50,7 +51,7 @@ class NetworkTest {
     while (!pastas().isEmpty() && System.nanoTime() < deadline) {
       Thread.sleep(50);
     }
-    assertThat(pastas()).as("pasta processes left").isEmpty();
+    assertThat(pastas()).as("network helper processes left").isEmpty();
     before.assertNoneSince();
   }
 
@@ -151,7 +152,7 @@ class NetworkTest {
       return;
     }
     Run r = Run.of(sh("cat /etc/resolv.conf; busybox nslookup " + name).network(Network.userMode()), Duration.ofSeconds(30));
-    assertThat(r.stdout).startsWith("nameserver " + Network.DNS_ADDRESS + "\n").contains("Address: " + onHost);
+    assertThat(r.stdout).startsWith("nameserver " + UserModeHelper.find().dnsAddress() + "\n").contains("Address: " + onHost);
   }
 
   @Test
@@ -194,7 +195,8 @@ class NetworkTest {
   /** A JVM killed with SIGKILL leaves no network helper: it has the parent-death signal of the server, which dies with the JVM. */
   @Test
   void noHelperOutlivesAKilledJvm() throws Exception {
-    Process jvm = new ProcessBuilder(ChildJvm.command(ChildJvm.classPath(), WithNetwork.class)).redirectErrorStream(true).start();
+    Process jvm = new ProcessBuilder(ChildJvm.command(ChildJvm.classPath(), WithNetwork.class,
+        System.getProperty(UserModeHelper.PROPERTY, ""))).redirectErrorStream(true).start();
     try {
       BufferedReader out = new BufferedReader(new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8));
       assertThat(out.readLine()).isEqualTo("started");
@@ -212,9 +214,10 @@ class NetworkTest {
     }
   }
 
-  /** Run in a child JVM that the test kills: one container with a user-mode network. */
+  /** Run in a child JVM that the test kills: one container with a user-mode network, through the helper named. */
   public static final class WithNetwork {
     public static void main(String[] args) throws Exception {
+      System.setProperty(UserModeHelper.PROPERTY, args[0]);
       Container.builder().command("sleep", "600").network(Network.userMode().publish(8080)).start();
       System.out.println("started");
       System.out.flush();
@@ -222,18 +225,19 @@ class NetworkTest {
     }
   }
 
-  /** The pasta processes whose parent is this JVM's launch server. */
+  /** The network helpers (pasta, slirp4netns) whose parent is this JVM's launch server. */
   static List<Long> pastas() throws IOException {
     return pastasOf(ProcessHandle.current().pid());
   }
 
-  /** The pasta processes whose parent is the launch server of the JVM {@code jvm}. */
+  /** The network helpers whose parent is the launch server of the JVM {@code jvm}. */
   static List<Long> pastasOf(long jvm) throws IOException {
     try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
       return procs.filter(p -> p.getFileName().toString().matches("\\d+")).filter(p -> {
         try {
           String comm = Files.readString(p.resolve("comm")).trim();
-          if (!comm.startsWith("pasta") && !comm.startsWith("passt")) { // Debian's pasta execs passt.avx2
+          // Debian's pasta execs passt.avx2
+          if (!comm.startsWith("pasta") && !comm.startsWith("passt") && !comm.startsWith("slirp4netns")) {
             return false;
           }
           String ppid = Files.readAllLines(p.resolve("status")).stream().filter(l -> l.startsWith("PPid:")).findFirst()

@@ -31,6 +31,31 @@ import java.util.stream.Stream;
 public final class RootlessMain {
   private RootlessMain() {}
 
+
+  /** A server in a container with a user-mode network, asked through its published port. */
+  private static String served() throws Exception {
+    try (Container c = Container.builder().command("sh", "-c", "mkdir /tmp/www && echo served > /tmp/www/index.html"
+        + " && echo ready && exec busybox httpd -f -p 8080 -h /tmp/www").network(dev.isola.Network.userMode().publish(8080)).start()) {
+      new java.io.BufferedReader(new java.io.InputStreamReader(c.stdout(), StandardCharsets.UTF_8)).readLine();
+      java.net.InetSocketAddress address = c.publishedAddress(8080);
+      for (int attempt = 0; ; attempt++) {
+        try (java.net.Socket s = new java.net.Socket()) {
+          s.connect(address, 2000);
+          s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+          String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+          if (!answer.isEmpty() || attempt > 50) {
+            return answer.contains("served") ? "served" : "answer " + answer;
+          }
+        } catch (java.io.IOException e) {
+          if (attempt > 50) {
+            throw e;
+          }
+        }
+        Thread.sleep(100);
+      }
+    }
+  }
+
   private static List<String> only = List.of();
 
   public static void main(String[] args) throws Exception {
@@ -86,26 +111,13 @@ public final class RootlessMain {
         }
       }
     });
-    report("network", () -> {
-      try (Container c = Container.builder().command("sh", "-c", "mkdir /tmp/www && echo served > /tmp/www/index.html"
-          + " && echo ready && exec busybox httpd -f -p 8080 -h /tmp/www").network(dev.isola.Network.userMode().publish(8080)).start()) {
-        new java.io.BufferedReader(new java.io.InputStreamReader(c.stdout(), StandardCharsets.UTF_8)).readLine();
-        java.net.InetSocketAddress address = c.publishedAddress(8080);
-        for (int attempt = 0; ; attempt++) {
-          try (java.net.Socket s = new java.net.Socket()) {
-            s.connect(address, 2000);
-            s.getOutputStream().write("GET / HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            String answer = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!answer.isEmpty() || attempt > 50) {
-              return answer.contains("served") ? "served" : "answer " + answer;
-            }
-          } catch (java.io.IOException e) {
-            if (attempt > 50) {
-              throw e;
-            }
-          }
-          Thread.sleep(100);
-        }
+    report("network", RootlessMain::served);
+    report("network-slirp4netns", () -> {
+      System.setProperty(dev.isola.linux.internal.net.UserModeHelper.PROPERTY, "slirp4netns");
+      try {
+        return served();
+      } finally {
+        System.clearProperty(dev.isola.linux.internal.net.UserModeHelper.PROPERTY);
       }
     });
     report("stdio-eacces", () -> {

@@ -103,6 +103,7 @@ class RootlessTest {
   @Test
   void aPublishedPortReachesARootlessContainer() {
     assertThat(result("network")).isEqualTo("served");
+    assertThat(result("network-slirp4netns")).as("through slirp4netns, the fallback").isEqualTo("served");
   }
 
   @Test

@@ -17,6 +17,8 @@ final class StartFailure {
     String error;
     if ((op == Op.RUN_HELPER || op == Op.NET_HELPER) && errno == 0) {
       error = "exited with status " + value + (text.isEmpty() ? "" : ": " + text);
+    } else if (op == Op.NET_FORWARD && errno == 0) {
+      error = "slirp4netns refused: " + text + "; a host port may be in use, or its address not this host's";
     } else {
       error = errno > 0 ? Errno.describe(errno) : "invalid launch plan (" + value + ")";
     }

@@ -50,6 +50,7 @@ public final class LauncherProtocol {
   public static final int OP_TTY = 36;
   public static final int OP_LANDLOCK = 40;
   public static final int OP_BIND_FILE = 41;
+  public static final int OP_NET_FORWARD = 42;
 
   // A container's descriptors as the launch server receives them: 0-2 its stdio, then these.
   public static final int FD_PLAN = 3;

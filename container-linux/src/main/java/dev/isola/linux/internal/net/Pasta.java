@@ -28,37 +28,33 @@ public final class Pasta {
   /** Where pasta was found; looked for again only while it is not (it may be installed meanwhile). */
   private static volatile Path found;
 
-  /** The pasta binary on this host; or the reason there is none and what to install. */
-  public static Path find() {
+  /** The pasta binary on this host, if there is one. */
+  static Optional<Path> locate() {
     Path known = found;
-    if (known != null) {
-      return known;
+    if (known == null) {
+      onPath("pasta").ifPresent(p -> found = p);
     }
-    Optional<Path> pasta = onPath("pasta");
-    if (pasta.isPresent()) {
-      found = pasta.get();
-      return found;
-    }
-    throw new UnsupportedFeatureException("a user-mode network (Network.userMode())", "there is no pasta on this host"
-        + (onPath("slirp4netns").isPresent() ? " (slirp4netns is installed, but Isola drives pasta only)" : "")
-        + "; install the passt package (Debian, Ubuntu: apt install passt; Fedora: dnf install passt)");
+    return Optional.ofNullable(found);
   }
 
-  /** For {@code Container.doctor()}: pasta, /dev/net/tun, and slirp4netns (which Isola does not drive yet). */
+  /** For {@code Container.doctor()}: the helper a user-mode network gets, /dev/net/tun, and each stack. */
   public static List<HostReport.Check> checks(int euid) {
     List<HostReport.Check> checks = new ArrayList<>();
-    String network = "user-mode network (pasta)";
+    String network = "user-mode network";
     try {
-      Path pasta = find();
+      UserModeHelper helper = UserModeHelper.find();
       checkTun(euid);
-      checks.add(new HostReport.Check(network, HostReport.Status.AVAILABLE, pasta + ", /dev/net/tun usable"));
+      checks.add(new HostReport.Check(network, HostReport.Status.AVAILABLE, helper.binary + ", /dev/net/tun usable"));
     } catch (UnsupportedFeatureException e) {
       checks.add(new HostReport.Check(network, HostReport.Status.UNAVAILABLE, e.getMessage()));
     }
+    Optional<Path> pasta = locate();
+    checks.add(new HostReport.Check("pasta", pasta.isPresent() ? HostReport.Status.AVAILABLE : HostReport.Status.UNAVAILABLE,
+        pasta.map(p -> p + ", the first choice").orElse("not installed (Debian, Ubuntu: apt install passt)")));
     Optional<Path> slirp = onPath("slirp4netns");
-    checks.add(new HostReport.Check("slirp4netns", slirp.isPresent() ? HostReport.Status.DEGRADED
-        : HostReport.Status.UNAVAILABLE, slirp.map(p -> p + " is installed, but Isola drives pasta only")
-        .orElse("not installed; Isola drives pasta only")));
+    checks.add(new HostReport.Check("slirp4netns", slirp.isPresent() ? HostReport.Status.AVAILABLE : HostReport.Status.UNAVAILABLE,
+        slirp.map(p -> p + ", used where pasta is missing or -D" + UserModeHelper.PROPERTY + "=slirp4netns says so")
+            .orElse("not installed; the fallback where pasta is missing (apt install slirp4netns)")));
     return checks;
   }
 
@@ -75,7 +71,7 @@ public final class Pasta {
     }
   }
 
-  private static Optional<Path> onPath(String name) {
+  static Optional<Path> onPath(String name) {
     List<String> dirs = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(":")));
     dirs.addAll(DIRS);
     return dirs.stream().filter(d -> !d.isEmpty()).map(d -> Path.of(d, name)).filter(Files::isExecutable).findFirst();
@@ -134,5 +130,22 @@ public final class Pasta {
         .map(p -> (p.hostAddress().contains(":") ? "[" + p.hostAddress() + "]" : p.hostAddress()) + "/" + p.hostPort() + ":" + p.containerPort())
         .collect(Collectors.joining(","));
     return spec.isEmpty() ? "none" : spec;
+  }
+
+  /** The host's IPv4 default gateway, which pasta gives the container too, and maps to the host's loopback. */
+  static Optional<String> defaultGateway(Path routes) {
+    try {
+      List<String> lines = Files.readAllLines(routes);
+      for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length > 2 && f[1].equals("00000000")) {
+          long gw = Long.parseLong(f[2], 16); // little-endian on every architecture Isola runs on
+          return Optional.of((gw & 0xff) + "." + (gw >> 8 & 0xff) + "." + (gw >> 16 & 0xff) + "." + (gw >> 24 & 0xff));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // no route: the name is left out, and the container cannot reach the host's loopback
+    }
+    return Optional.empty();
   }
 }

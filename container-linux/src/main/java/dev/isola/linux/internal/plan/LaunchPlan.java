@@ -55,7 +55,8 @@ public final class LaunchPlan {
     CLOSE(LauncherProtocol.OP_CLOSE),
     TTY(LauncherProtocol.OP_TTY),
     LANDLOCK(LauncherProtocol.OP_LANDLOCK),
-    BIND_FILE(LauncherProtocol.OP_BIND_FILE);
+    BIND_FILE(LauncherProtocol.OP_BIND_FILE),
+    NET_FORWARD(LauncherProtocol.OP_NET_FORWARD);
 
     final int code;
 

@@ -6,6 +6,8 @@ import dev.isola.Namespace;
 import dev.isola.Network;
 import dev.isola.linux.internal.cgroup.Cgroup;
 import dev.isola.linux.internal.net.Pasta;
+import dev.isola.linux.internal.net.Slirp4netns;
+import dev.isola.linux.internal.net.UserModeHelper;
 import dev.isola.linux.internal.plan.LaunchPlan.Op;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /** The first phase of a plan: the clone, its namespaces, ids and cgroup, until the launcher lets it go on. */
 final class NamespacePhase {
@@ -56,8 +59,21 @@ final class NamespacePhase {
       // once the ids are mapped (an ordinary user's pasta acts as the namespace's root), before
       // the command may run: it never sees a half-made network
       List<Network.Port> ports = Pasta.resolve(spec.network().ports());
-      List<String> argv = Pasta.argv(Pasta.find(), spec.network(), ports, host.isRoot());
-      plan.add(Op.NET_HELPER, List.of(), argv, "start the network helper: " + String.join(" ", argv));
+      UserModeHelper helper = UserModeHelper.find();
+      if (helper.kind == UserModeHelper.Kind.PASTA) {
+        List<String> argv = Pasta.argv(helper.binary, spec.network(), ports, host.isRoot());
+        plan.add(Op.NET_HELPER, List.of(), argv, "start the network helper: " + String.join(" ", argv));
+      } else {
+        Path api = Slirp4netns.apiSocket();
+        List<String> argv = Slirp4netns.argv(helper.binary, spec.network(), api, host.isRoot());
+        plan.add(Op.NET_HELPER, List.of(), argv, "start the network helper: " + String.join(" ", argv));
+        List<String> forward = new ArrayList<>(List.of(api.toString()));
+        forward.addAll(Slirp4netns.forwards(ports));
+        // slirp4netns takes its ports over its API socket, which goes once they are open
+        plan.add(Op.NET_FORWARD, List.of(), forward, "publish " + ports.stream().map(p -> p.hostAddress() + ":" + p.hostPort()
+            + "->" + p.containerPort() + "/" + p.protocol().name().toLowerCase()).collect(Collectors.joining(", "))
+            + " through the network helper's API socket " + api);
+      }
       plan.published(ports);
     }
     Limits limits = spec.limits();

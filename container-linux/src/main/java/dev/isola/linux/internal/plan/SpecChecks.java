@@ -18,6 +18,7 @@ import dev.isola.Stdio;
 import dev.isola.UnsupportedFeatureException;
 import dev.isola.linux.internal.landlock.Landlock;
 import dev.isola.linux.internal.net.Pasta;
+import dev.isola.linux.internal.net.UserModeHelper;
 import dev.isola.linux.internal.rootfs.RootLayers;
 import dev.isola.linux.internal.rootfs.RootView;
 import dev.isola.linux.internal.seccomp.SeccompCompiler;
@@ -65,7 +66,7 @@ final class SpecChecks {
           + System.getProperty("os.version") + ") has none; it needs Linux 5.6 or later with CONFIG_TIME_NS");
     }
     if (spec.network().mode() == Network.Mode.USER_MODE) {
-      Pasta.find();
+      UserModeHelper.find();
       Pasta.checkTun(host.euid);
     }
     if (spec.tty().isPresent() && spec.limits().outputBytes().isPresent()) {

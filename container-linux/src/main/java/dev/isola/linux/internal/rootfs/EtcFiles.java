@@ -3,6 +3,7 @@ package dev.isola.linux.internal.rootfs;
 import dev.isola.ContainerSpec;
 import dev.isola.Mount;
 import dev.isola.Network;
+import dev.isola.linux.internal.net.UserModeHelper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,8 +81,8 @@ public final class EtcFiles {
     Optional<String> name = spec.hostname().isPresent() ? spec.hostname() : firstLine(hostRoot.resolve("proc/sys/kernel/hostname"));
     name.ifPresent(h -> hosts.append("127.0.1.1\t").append(h).append('\n'));
     if (spec.network().hostLoopbackAllowed()) {
-      // with its gateway mapped, pasta takes what the container sends there to the host's loopback
-      defaultGateway(hostRoot.resolve("proc/net/route")).ifPresent(gw -> hosts.append(gw).append('\t').append(Network.HOST_NAME).append('\n'));
+      UserModeHelper.find().hostLoopbackAddress(hostRoot.resolve("proc/net/route"))
+          .ifPresent(gw -> hosts.append(gw).append('\t').append(Network.HOST_NAME).append('\n'));
     }
     return hosts.toString();
   }
@@ -90,7 +91,7 @@ public final class EtcFiles {
   private static Optional<String> resolver(ContainerSpec spec, Path hostRoot) {
     switch (spec.network().mode()) {
       case USER_MODE:
-        return Optional.of("nameserver " + Network.DNS_ADDRESS + "\n");
+        return Optional.of("nameserver " + UserModeHelper.find().dnsAddress() + "\n");
       case HOST:
         try {
           return Optional.of(Files.readString(hostRoot.resolve("etc/resolv.conf")));
@@ -108,22 +109,5 @@ public final class EtcFiles {
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }
-  }
-
-  /** The host's IPv4 default gateway, which pasta gives the container too. */
-  static Optional<String> defaultGateway(Path routes) {
-    try {
-      List<String> lines = Files.readAllLines(routes);
-      for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
-        String[] f = line.trim().split("\\s+");
-        if (f.length > 2 && f[1].equals("00000000")) {
-          long gw = Long.parseLong(f[2], 16); // little-endian on every architecture Isola runs on
-          return Optional.of((gw & 0xff) + "." + (gw >> 8 & 0xff) + "." + (gw >> 16 & 0xff) + "." + (gw >> 24 & 0xff));
-        }
-      }
-    } catch (IOException | RuntimeException e) {
-      // no route: the name is left out, and the container cannot reach the host's loopback
-    }
-    return Optional.empty();
   }
 }
