@@ -146,10 +146,14 @@ final class OciContainer implements RunningContainer {
     Process p = pb.start();
     process = p;
     long deadline = t0 + START_TIMEOUT.toNanos();
-    while (!Files.exists(pidFile)) {
-      if (!p.isAlive() || System.nanoTime() > deadline) {
+    // the runtime creates the file before it writes the pid (runsc, on a loaded machine, ms later)
+    String text;
+    while ((text = Files.exists(pidFile) ? Files.readString(pidFile).trim() : "").isEmpty()) {
+      boolean alive = p.isAlive();
+      if (!alive || System.nanoTime() > deadline) {
         p.destroyForcibly();
-        throw new ContainerStartException("start the container with " + runtime.binary, runtimeError(), -1);
+        throw new ContainerStartException("start the container with " + runtime.binary, alive
+            ? "it gave no pid in " + pidFile + " within " + START_TIMEOUT.toSeconds() + " s" : runtimeError(), -1);
       }
       try {
         Thread.sleep(1);
@@ -158,10 +162,6 @@ final class OciContainer implements RunningContainer {
         p.destroyForcibly();
         throw new ContainerStartException("start the container with " + runtime.binary, "interrupted", -1);
       }
-    }
-    String text = "";
-    for (int i = 0; i < 100 && text.isBlank(); i++) { // written, but perhaps not yet flushed
-      text = Files.readString(pidFile).trim();
     }
     pid = Long.parseLong(text);
     if (runtime == OciRuntime.GVISOR) {
