@@ -21,7 +21,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
@@ -260,27 +259,9 @@ public final class Cgroup {
     });
   }
 
-  /** v2: one io.max line per disk; v1: a blkio.throttle file per kind of limit. */
   private void writeIo(Limits limits) {
-    List<OptionalLong> values = List.of(limits.ioReadBandwidth(), limits.ioWriteBandwidth(), limits.ioReadOps(),
-        limits.ioWriteOps());
-    List<String> v2Keys = List.of("rbps", "wbps", "riops", "wiops");
-    List<String> v1Files = List.of("read_bps_device", "write_bps_device", "read_iops_device", "write_iops_device");
-    for (String disk : ioDevices) {
-      if (host.onV2(Controller.IO)) {
-        StringBuilder line = new StringBuilder(disk);
-        for (int i = 0; i < 4; i++) {
-          line.append(' ').append(v2Keys.get(i)).append('=').append(values.get(i).isPresent() ? values.get(i).getAsLong() : "max");
-        }
-        set(Controller.IO, "io.max", line);
-      } else {
-        for (int i = 0; i < 4; i++) {
-          if (values.get(i).isPresent()) {
-            set(Controller.IO, "blkio.throttle." + v1Files.get(i), disk + " " + values.get(i).getAsLong());
-          }
-        }
-      }
-    }
+    IoDevices.throttleLines(ioDevices, limits, host.onV2(Controller.IO))
+        .forEach((file, lines) -> lines.forEach(line -> set(Controller.IO, file, line)));
   }
 
   private boolean has(Controller c) {

@@ -51,7 +51,7 @@ public final class Pasta {
     Optional<Path> pasta = locate();
     checks.add(new HostReport.Check("pasta", pasta.isPresent() ? HostReport.Status.AVAILABLE : HostReport.Status.UNAVAILABLE,
         pasta.map(p -> p + ", the first choice").orElse("not installed (Debian, Ubuntu: apt install passt)")));
-    Optional<Path> slirp = onPath("slirp4netns");
+    Optional<Path> slirp = UserModeHelper.slirp4netns();
     checks.add(new HostReport.Check("slirp4netns", slirp.isPresent() ? HostReport.Status.AVAILABLE : HostReport.Status.UNAVAILABLE,
         slirp.map(p -> p + ", used where pasta is missing or -D" + UserModeHelper.PROPERTY + "=slirp4netns says so")
             .orElse("not installed; the fallback where pasta is missing (apt install slirp4netns)")));

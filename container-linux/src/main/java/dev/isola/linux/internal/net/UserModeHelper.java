@@ -36,19 +36,29 @@ public final class UserModeHelper {
     Optional<Path> pasta = Pasta.locate();
     switch (wanted) {
       case "":
-        return pasta.map(p -> new UserModeHelper(Kind.PASTA, p)).orElseGet(() -> Pasta.onPath("slirp4netns")
+        return pasta.map(p -> new UserModeHelper(Kind.PASTA, p)).orElseGet(() -> slirp4netns()
             .map(p -> new UserModeHelper(Kind.SLIRP4NETNS, p))
             .orElseThrow(() -> new UnsupportedFeatureException(NETWORK, "there is no pasta nor slirp4netns on this host; " + INSTALL)));
       case "pasta":
         return new UserModeHelper(Kind.PASTA, pasta.orElseThrow(() -> new UnsupportedFeatureException(NETWORK,
             "-D" + PROPERTY + "=pasta, and there is no pasta on this host; " + INSTALL)));
       case "slirp4netns":
-        return new UserModeHelper(Kind.SLIRP4NETNS, Pasta.onPath("slirp4netns").orElseThrow(() -> new UnsupportedFeatureException(
+        return new UserModeHelper(Kind.SLIRP4NETNS, slirp4netns().orElseThrow(() -> new UnsupportedFeatureException(
             NETWORK, "-D" + PROPERTY + "=slirp4netns, and there is no slirp4netns on this host (apt install slirp4netns)")));
       default:
         throw new UnsupportedFeatureException(NETWORK, "-D" + PROPERTY + "=" + wanted + " names no network helper Isola"
             + " drives; say pasta or slirp4netns");
     }
+  }
+
+  /** Where slirp4netns was found; looked for again only while it is not, as pasta is. */
+  private static volatile Path slirp;
+
+  static Optional<Path> slirp4netns() {
+    if (slirp == null) {
+      Pasta.onPath("slirp4netns").ifPresent(p -> slirp = p);
+    }
+    return Optional.ofNullable(slirp);
   }
 
   /** The resolver the container asks. */

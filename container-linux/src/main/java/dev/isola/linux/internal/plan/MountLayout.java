@@ -6,10 +6,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -45,11 +48,31 @@ public final class MountLayout {
       "/etc/pki/tls/openssl.cnf", "/etc/pki/java", "/etc/crypto-policies", "/etc/java-*", "/etc/python3*", "/etc/perl",
       "/etc/fonts", "/etc/profile", "/etc/profile.d", "/etc/bash.bashrc", "/etc/inputrc", "/etc/terminfo");
 
+  /** {@link #hostEtc} per host root, with the modification time of its /etc when it was looked at. */
+  private static final Map<Path, Map.Entry<FileTime, List<String>>> HOST_ETC_FOUND = new ConcurrentHashMap<>();
+
   /**
    * The entries of {@link #HOST_ETC} the host under {@code hostRoot} has, patterns expanded,
-   * parents before children.
+   * parents before children. Looked for again only when {@code /etc} changed (a package that
+   * adds or removes an entry there changes it), not at every start.
    */
   public static List<String> hostEtc(Path hostRoot) {
+    FileTime changed;
+    try {
+      changed = Files.getLastModifiedTime(hostRoot.resolve("etc"), LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      return List.of(); // no /etc on this host: nothing of it to bind
+    }
+    Map.Entry<FileTime, List<String>> known = HOST_ETC_FOUND.get(hostRoot);
+    if (known != null && known.getKey().equals(changed)) {
+      return known.getValue();
+    }
+    List<String> found = lookFor(hostRoot);
+    HOST_ETC_FOUND.put(hostRoot, Map.entry(changed, found));
+    return found;
+  }
+
+  private static List<String> lookFor(Path hostRoot) {
     List<String> found = new ArrayList<>();
     for (String entry : HOST_ETC) {
       if (!entry.endsWith("*")) {
@@ -67,7 +90,7 @@ public final class MountLayout {
         // no such directory on this host: nothing of it is bound
       }
     }
-    return found;
+    return List.copyOf(found);
   }
 
   /** The staging tmpfs, and where the host's root and the container's lie in it. */

@@ -60,13 +60,12 @@ final class NamespacePhase {
       // the command may run: it never sees a half-made network
       List<Network.Port> ports = Pasta.resolve(spec.network().ports());
       UserModeHelper helper = UserModeHelper.find();
-      if (helper.kind == UserModeHelper.Kind.PASTA) {
-        List<String> argv = Pasta.argv(helper.binary, spec.network(), ports, host.isRoot());
-        plan.add(Op.NET_HELPER, List.of(), argv, "start the network helper: " + String.join(" ", argv));
-      } else {
-        Path api = Slirp4netns.apiSocket();
-        List<String> argv = Slirp4netns.argv(helper.binary, spec.network(), api, host.isRoot());
-        plan.add(Op.NET_HELPER, List.of(), argv, "start the network helper: " + String.join(" ", argv));
+      boolean pasta = helper.kind == UserModeHelper.Kind.PASTA;
+      Path api = pasta ? null : Slirp4netns.apiSocket();
+      List<String> argv = pasta ? Pasta.argv(helper.binary, spec.network(), ports, host.isRoot())
+          : Slirp4netns.argv(helper.binary, spec.network(), api, host.isRoot());
+      plan.add(Op.NET_HELPER, List.of(), argv, "start the network helper: " + String.join(" ", argv));
+      if (!pasta) {
         List<String> forward = new ArrayList<>(List.of(api.toString()));
         forward.addAll(Slirp4netns.forwards(ports));
         // slirp4netns takes its ports over its API socket, which goes once they are open
